@@ -1,0 +1,112 @@
+"""Dagster glue: a Great Expectations suite per asset as a Dagster asset check.
+
+Used from inside an asset's compute function, so the check validates exactly the frame being written::
+
+    @dg.asset(key=BIOS, partitions_def=leagues, check_specs=[gx_check_spec(BIOS, blocking=True)])
+    def bios(context, raw_bios):
+        df = normalise(raw_bios)
+        yield dg.Output(df)
+        yield gx_check_result(BIOS, df, suite_parameters, blocking=True)
+
+A blocking check fails with severity ERROR, which stops downstream assets in the same run; a non-blocking one
+reports a WARN. Great Expectations is only imported when a check result is computed.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from expectations.gx_validation import SUITES_DIR, FailedExpectation, SuiteOutcome, validate_dataframe
+
+CHECK_NAME = "great_expectations"
+
+
+def suite_path_for(asset_key: dg.AssetKey | str | list[str] | tuple[str, ...]) -> Path:
+    """``expectations/suites/<asset key path joined by '.'>.json`` (e.g. ``bios/bios`` -> ``bios.bios.json``)."""
+    key = dg.AssetKey.from_coercible(asset_key)
+    return SUITES_DIR / (".".join(key.path) + ".json")
+
+
+def gx_check_spec(asset_key: dg.AssetKey | str | list[str] | tuple[str, ...], *, blocking: bool) -> dg.AssetCheckSpec:
+    """The ``great_expectations`` check of an asset, for ``@dg.asset(check_specs=[...])``; the suite must exist."""
+    key = dg.AssetKey.from_coercible(asset_key)
+    path = suite_path_for(key)
+    if not path.is_file():
+        raise FileNotFoundError(f"no Great Expectations suite for asset {key.to_user_string()}: {path}")
+    mode = "blocking: a failure stops downstream assets" if blocking else "non-blocking: a failure is a warning"
+    return dg.AssetCheckSpec(
+        name=CHECK_NAME,
+        asset=key,
+        blocking=blocking,
+        description=f"Great Expectations suite {path.stem} (expectations/suites/{path.name}); {mode}.",
+        metadata={"suite_path": dg.MetadataValue.path(str(path))},
+    )
+
+
+def gx_check_result(
+    asset_key: dg.AssetKey | str | list[str] | tuple[str, ...],
+    df: pd.DataFrame,
+    parameters: Mapping[str, Any],
+    *,
+    blocking: bool,
+) -> dg.AssetCheckResult:
+    """Validate ``df`` against the asset's suite and report it as the ``great_expectations`` check result."""
+    key = dg.AssetKey.from_coercible(asset_key)
+    path = suite_path_for(key)
+    return check_result_from_outcome(key, validate_dataframe(df, path, parameters), blocking=blocking, suite_path=path)
+
+
+def check_result_from_outcome(
+    asset_key: dg.AssetKey | str | list[str] | tuple[str, ...],
+    outcome: SuiteOutcome,
+    *,
+    blocking: bool,
+    suite_path: Path | None = None,
+) -> dg.AssetCheckResult:
+    """The check result for an already computed ``SuiteOutcome``."""
+    key = dg.AssetKey.from_coercible(asset_key)
+    path = suite_path or suite_path_for(key)
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=CHECK_NAME,
+        passed=outcome.success,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        description=outcome.describe(),
+        metadata={
+            "evaluated_expectations": outcome.evaluated,
+            "failed_expectations": outcome.failed_count,
+            "row_count": outcome.row_count,
+            "failures": dg.MetadataValue.md(failures_markdown(outcome.failed)),
+            "suite_path": dg.MetadataValue.path(str(path)),
+        },
+    )
+
+
+def failures_markdown(failed: list[FailedExpectation]) -> str:
+    """A markdown table of failed expectations: column, expectation, unexpected count/percent, example values."""
+    if not failed:
+        return "No failed expectations."
+    rows = [
+        "| column | expectation | arguments | unexpected | unexpected % | examples |",
+        "|---|---|---|---:|---:|---|",
+    ]
+    for f in failed:
+        count = "" if f.unexpected_count is None else str(f.unexpected_count)
+        percent = "" if f.unexpected_percent is None else f"{f.unexpected_percent:.2f}"
+        examples = f"error: {f.error}" if f.error else ", ".join(_cell_value(v) for v in f.examples)
+        cells = [f.column or "(table)", f.expectation_type, f.kwargs, count, percent, examples]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(rows)
+
+
+def _cell_value(value: Any) -> str:
+    return "null" if value is None else str(value)
+
+
+def _cell(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""Raw bios → canonical bios: landing files, source mappings, field parsers, normalisation."""

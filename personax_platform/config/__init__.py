@@ -1,0 +1,1 @@
+"""Platform configuration: datasets, league partitions and source mappings (config/datasets.yaml)."""

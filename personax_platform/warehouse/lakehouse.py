@@ -1,0 +1,160 @@
+"""Partitioned tables stored as one Parquet file per partition, catalogued as views in a DuckDB file.
+
+Why not write straight into the DuckDB file: DuckDB lets one process hold the file at a time, so a data engineer's open
+connection (even read-only) or a second partition run would make every write fail. Here runs never open the catalog
+to write data: each partition is written to its own Parquet file (temp file + atomic rename, so a reader or a crash
+never sees half a partition) and re-materialising a partition replaces exactly that file. The DuckDB file only holds
+`CREATE VIEW` statements, refreshed opportunistically; if an engineer holds it, the refresh is skipped and retried by
+the next write or by `python -m personax_platform.warehouse sync`.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from personax_platform.arrow_pandas import to_pandas
+from personax_platform.warehouse.tables import arrow_schema_for
+
+UNPARTITIONED = "__all__"
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class TableRef:
+    schema: str
+    table: str
+
+    def __post_init__(self) -> None:
+        for part in (self.schema, self.table):
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", part):
+                raise ValueError(f"table name part '{part}' must be lower snake_case")
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+@dataclass(frozen=True)
+class CatalogSync:
+    """Outcome of refreshing the DuckDB views; `error` says why it was skipped."""
+
+    synced: bool
+    error: str | None = None
+
+
+class Lakehouse:
+    def __init__(self, lake_dir: Path, catalog_path: Path, lock_wait_s: float = 5.0) -> None:
+        self.lake_dir = Path(lake_dir).resolve()
+        self.catalog_path = Path(catalog_path).resolve()
+        self.lock_wait_s = lock_wait_s
+
+    # -- files -------------------------------------------------------------------------------------------------
+    def table_dir(self, ref: TableRef) -> Path:
+        return self.lake_dir / ref.schema / ref.table
+
+    def partition_file(self, ref: TableRef, partition: str | None) -> Path:
+        key = UNPARTITIONED if partition is None else partition
+        if not _SAFE_NAME.fullmatch(key):
+            raise ValueError(f"partition key '{key}' of {ref} cannot be used as a file name")
+        return self.table_dir(ref) / f"{key}.parquet"
+
+    def write_partition(self, ref: TableRef, partition: str | None, df: pd.DataFrame) -> Path:
+        """Atomically replace one partition of a table with `df` (typed by the table's registered schema)."""
+        target = self.partition_file(ref, partition)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        table = _to_arrow(ref, df)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        try:
+            pq.write_table(table, tmp)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return target
+
+    def read_partitions(self, ref: TableRef, partitions: Sequence[str | None]) -> pd.DataFrame:
+        files = [self.partition_file(ref, p) for p in partitions]
+        missing = [str(f) for f in files if not f.exists()]
+        if missing:
+            raise FileNotFoundError(f"{ref}: partition file(s) not materialized yet: {missing}")
+        tables = [pq.read_table(f) for f in files]
+        return to_pandas(_concat(tables))
+
+    def partitions(self, ref: TableRef) -> list[str]:
+        return sorted(p.stem for p in self.table_dir(ref).glob("*.parquet"))
+
+    def tables(self) -> list[TableRef]:
+        if not self.lake_dir.exists():
+            return []
+        return [
+            TableRef(schema_dir.name, table_dir.name)
+            for schema_dir in sorted(self.lake_dir.iterdir()) if schema_dir.is_dir()
+            for table_dir in sorted(schema_dir.iterdir()) if table_dir.is_dir() and any(table_dir.glob("*.parquet"))
+        ]
+
+    # -- SQL ---------------------------------------------------------------------------------------------------
+    def view_sql(self, ref: TableRef) -> str:
+        glob = (self.table_dir(ref) / "*.parquet").as_posix().replace("'", "''")
+        return (
+            f"CREATE OR REPLACE VIEW {ref.schema}.{ref.table} AS "
+            f"SELECT * FROM read_parquet('{glob}', union_by_name = true)"
+        )
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB session with every table as a view: never touches the catalog file's lock."""
+        con = duckdb.connect()
+        self._create_views(con, self.tables())
+        return con
+
+    def query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
+        with self.connect() as con:
+            return con.execute(sql, params).df()
+
+    def sync_catalog(self) -> CatalogSync:
+        """Refresh the views in the DuckDB catalog file; skipped (not failed) while someone else holds the file."""
+        self.catalog_path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_wait_s
+        while True:
+            try:
+                con = duckdb.connect(str(self.catalog_path))
+                break
+            except duckdb.IOException as exc:
+                if time.monotonic() >= deadline:
+                    return CatalogSync(False, f"catalog {self.catalog_path} is held by another process: {exc}")
+                time.sleep(0.2)
+        with con:
+            self._create_views(con, self.tables())
+        return CatalogSync(True)
+
+    def _create_views(self, con: duckdb.DuckDBPyConnection, refs: Iterable[TableRef]) -> None:
+        for ref in refs:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {ref.schema}")
+            con.execute(self.view_sql(ref))
+
+
+def _to_arrow(ref: TableRef, df: pd.DataFrame) -> pa.Table:
+    schema = arrow_schema_for(str(ref))
+    if schema is None:
+        return pa.Table.from_pandas(df, preserve_index=False)
+    extra = sorted(set(df.columns) - set(schema.names))
+    missing = sorted(set(schema.names) - set(df.columns))
+    if extra or missing:
+        raise ValueError(f"{ref}: columns differ from the registered schema (extra {extra}, missing {missing})")
+    return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    if not tables:
+        raise ValueError("no partitions requested")
+    return pa.concat_tables(tables, promote_options="default")
+

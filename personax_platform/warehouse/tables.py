@@ -1,0 +1,15 @@
+"""Registry of the warehouse tables whose column types are fixed by contract (the DDL of the lake)."""
+import pyarrow as pa
+
+from personax_platform.bios import schema as bios_schema
+
+_SCHEMAS: dict[str, pa.Schema] = {
+    "bios.raw_bios": bios_schema.RAW_BIOS,
+    "bios.bios": bios_schema.BIOS,
+    "bios.rejected_bios": bios_schema.REJECTED_BIOS,
+}
+
+
+def arrow_schema_for(table: str) -> pa.Schema | None:
+    """The registered schema of `schema.table`, or None for tables typed by their data."""
+    return _SCHEMAS.get(table)

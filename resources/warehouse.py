@@ -1,0 +1,60 @@
+"""The warehouse as Dagster resources: SQL access, and the IO manager that stores every table asset.
+
+Asset key `[schema, table]` maps to warehouse table `schema.table`; the partition key names the Parquet file, so
+re-materialising a partition replaces exactly that partition's rows and concurrent partition runs never collide
+(personax_platform/warehouse/lakehouse.py explains why the stock DuckDB IO manager is not used).
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from personax_platform.warehouse import Lakehouse, TableRef
+
+
+def table_ref(asset_key: dg.AssetKey) -> TableRef:
+    if len(asset_key.path) != 2:
+        raise ValueError(f"asset key {asset_key.to_user_string()} must be [schema, table] to be stored")
+    return TableRef(*asset_key.path)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the lake and the DuckDB catalog live; SQL through an in-memory DuckDB that never locks the catalog."""
+
+    lake_dir: str
+    catalog_path: str
+
+    def lakehouse(self) -> Lakehouse:
+        return Lakehouse(Path(self.lake_dir), Path(self.catalog_path))
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.lakehouse().query(sql)
+
+
+class WarehouseIOManager(dg.ConfigurableIOManager):
+    """Stores pandas DataFrames in the lake and keeps the DuckDB catalog's views fresh."""
+
+    warehouse: dg.ResourceDependency[WarehouseResource]
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        if not isinstance(obj, pd.DataFrame):
+            raise TypeError(f"{context.asset_key.to_user_string()}: expected a pandas DataFrame, got {type(obj)}")
+        ref = table_ref(context.asset_key)
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        lake = self.warehouse.lakehouse()
+        path = lake.write_partition(ref, partition, obj)
+        sync = lake.sync_catalog()
+        if not sync.synced:
+            context.log.warning(f"{sync.error}; data is safe in {path}, views refresh on the next write")
+        context.add_output_metadata({
+            "warehouse_table": str(ref),
+            "partition_file": dg.MetadataValue.path(str(path)),
+            "catalog": dg.MetadataValue.path(str(lake.catalog_path)),
+            "catalog_views_refreshed": sync.synced,
+        })
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        ref = table_ref(context.asset_key)
+        partitions = list(context.asset_partition_keys) if context.has_asset_partitions else [None]
+        return self.warehouse.lakehouse().read_partitions(ref, partitions)

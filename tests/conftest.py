@@ -1,0 +1,35 @@
+"""Shared fixtures: every test gets its own warehouse under tmp_path; the shipped sample is the landing data."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_LANDING = REPO_ROOT / "sample_data" / "landing"
+DATASETS_CONFIG = REPO_ROOT / "config" / "datasets.yaml"
+
+
+@pytest.fixture
+def warehouse_dirs(tmp_path: Path) -> dict[str, Path]:
+    return {"lake_dir": tmp_path / "lake", "catalog_path": tmp_path / "warehouse.duckdb"}
+
+
+@pytest.fixture
+def project_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running the project's commands in a subprocess against a private data dir and instance."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = dict(os.environ)
+    env.update(
+        PERSONAX_DATA_DIR=str(tmp_path / "data"),
+        DAGSTER_HOME=str(home),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    return env
+
+
+PYTHON = sys.executable

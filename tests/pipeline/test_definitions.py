@@ -1,0 +1,74 @@
+"""The definitions module: what the UI shows (groups, partitions, descriptions, owners, kinds) and what config drives."""
+from __future__ import annotations
+
+import subprocess
+
+import dagster as dg
+import yaml
+
+from definitions import defs
+from personax_platform.config.datasets import load_config
+from tests.conftest import DATASETS_CONFIG, PYTHON, REPO_ROOT
+
+DESIGN_GROUPS = {"bios", "traits", "embeddings", "release", "analysis"}
+
+
+def _assets() -> list[dg.AssetSpec]:
+    return list(defs.resolve_all_asset_specs())
+
+
+def test_every_asset_has_a_description_owner_kind_and_a_design_group():
+    for spec in _assets():
+        name = spec.key.to_user_string()
+        assert spec.description and len(spec.description) > 40, name
+        assert spec.owners, name
+        assert spec.kinds, name
+        assert spec.group_name in DESIGN_GROUPS, name
+
+
+def test_league_partitions_are_exactly_the_configured_leagues_and_nothing_impossible():
+    config = load_config()
+    keys_by_asset = {s.key.to_user_string(): s.partitions_def.get_partition_keys() for s in _assets()}
+    assert keys_by_asset["bios/bios"] == config.leagues
+    assert keys_by_asset["bios/cohort_summary"] == list(config.datasets)
+    assert not any(isinstance(s.partitions_def, dg.MultiPartitionsDefinition) for s in _assets())
+
+
+def test_each_dataset_partition_reads_exactly_its_leagues():
+    graph = defs.resolve_asset_graph()
+    summary, people = dg.AssetKey(["bios", "cohort_summary"]), dg.AssetKey(["bios", "bios"])
+    mapping = graph.get_partition_mapping(summary, people)
+    summary_partitions, league_partitions = graph.get(summary).partitions_def, graph.get(people).partitions_def
+    for dataset, dataset_config in load_config().datasets.items():
+        upstream = mapping.get_upstream_mapped_partitions_result_for_partitions(
+            summary_partitions.subset_with_partition_keys([dataset]), summary_partitions, league_partitions,
+        ).partitions_subset.get_partition_keys()
+        assert sorted(upstream) == sorted(dataset_config.leagues)
+
+
+def test_adding_a_league_is_configuration_only(tmp_path, project_env):
+    raw = yaml.safe_load(DATASETS_CONFIG.read_text(encoding="utf-8"))
+    raw["datasets"]["athlepersona"]["leagues"]["mlb"] = {
+        "files": "athlepersona/mlb/*.csv",
+        "identity": ["mlbam_id"],
+        "fields": {"name": "full_name", "height": "height", "weight": "weight", "birth_date": "birth_date"},
+        "constants": {"gender": "male"},
+        "units": {"height": "ft_in", "weight": "lb"},
+    }
+    config = tmp_path / "datasets.yaml"
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    landing = tmp_path / "landing" / "athlepersona" / "mlb"
+    landing.mkdir(parents=True)
+    (landing / "players.csv").write_text("mlbam_id,full_name,height,weight,birth_date\n1,Ćiro Dalén,6-1,190,1995-07-04\n")
+    env = {**project_env, "PERSONAX_DATASETS_CONFIG": str(config), "PERSONAX_LANDING_DIR": str(tmp_path / "landing")}
+    done = subprocess.run(
+        [str(REPO_ROOT / ".venv" / "bin" / "dagster") if (REPO_ROOT / ".venv").exists() else "dagster",
+         "asset", "materialize", "-m", "definitions", "--select", "bios/raw_bios,bios/bios,bios/rejected_bios", "--partition", "mlb"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    query = ("import duckdb,sys; print(duckdb.connect(sys.argv[1], read_only=True)"
+             ".execute(\"SELECT name, height_cm FROM bios.bios WHERE league='mlb'\").fetchall())")
+    rows = subprocess.run([PYTHON, "-c", query, str(tmp_path / "data" / "warehouse.duckdb")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Ćiro Dalén" in rows and "185.4" in rows
