@@ -27,12 +27,13 @@ def run_demo(instance: dg.DagsterInstance) -> list[str]:
         job = defs.resolve_job_def(job_name)
         for partition in partitions:
             result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False)
-            failed_checks = [
-                e.asset_check_evaluation_data.asset_check_key.to_user_string()
-                for e in result.get_asset_check_evaluations() if not e.passed
-            ]
-            status = "ok" if result.success and not failed_checks else "FAILED"
-            print(f"{job_name:20s} {partition:12s} {status} {' '.join(failed_checks)}", flush=True)
+            checks = result.get_asset_check_evaluations()
+            blocking = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
+            warnings = [c for c in checks if not c.passed and c.severity != dg.AssetCheckSeverity.ERROR]
+            status = "ok" if result.success and not blocking else "FAILED"
+            notes = [f"{c.asset_key.to_user_string()} check failed" for c in blocking]
+            notes += [f"warning: {c.asset_key.to_user_string()} check" for c in warnings]
+            print(f"{job_name:20s} {partition:12s} {status:6s} {'; '.join(notes)}", flush=True)
             if status != "ok":
                 failures.append(f"{job_name}[{partition}]")
     return failures

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,6 +30,10 @@ def project_env(tmp_path: Path) -> dict[str, str]:
         DAGSTER_HOME=str(home),
         PYTHONPATH=str(REPO_ROOT),
     )
+    # Create the instance's SQLite storage once, as a long-lived instance would have it; processes that all
+    # start on an empty DAGSTER_HOME at the same moment race on the schema migration.
+    subprocess.run([sys.executable, "-c", "import dagster; dagster.DagsterInstance.get().dispose()"],
+                   env=env, check=True, capture_output=True)
     return env
 
 

@@ -8,7 +8,6 @@ quarantined with a reason naming the row that was kept.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -21,6 +20,7 @@ from personax_platform.bios.countries import CountryResolver
 from personax_platform.bios.dates import calendar_features, parse_birth_date
 from personax_platform.bios.errors import FieldError
 from personax_platform.bios.identity import person_id
+from personax_platform.bios.missing import is_missing
 from personax_platform.bios.units import parse_height_cm, parse_weight_kg
 from personax_platform.config.datasets import SourceMapping
 
@@ -180,11 +180,7 @@ def _rejection(row: Any, pid: str | None, field_name: str, value: Any, reason: s
 
 
 def _present(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return not (isinstance(value, str) and not value.strip())
+    return not is_missing(value)
 
 
 def _text(value: Any) -> str | None:

@@ -1,0 +1,38 @@
+"""The README's main command path (personax_demo.py) on the shipped sample, in a private data dir and instance."""
+from __future__ import annotations
+
+import subprocess
+
+import duckdb
+
+from personax_platform.config.datasets import load_config
+from tests.conftest import PYTHON, REPO_ROOT
+
+
+def _run_demo(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "personax_demo.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                          timeout=900)
+
+
+def _counts(catalog) -> dict[str, int]:
+    with duckdb.connect(str(catalog), read_only=True) as con:
+        return dict(con.execute("SELECT league, count(*) FROM bios.bios GROUP BY 1").fetchall())
+
+
+def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_path):
+    first = _run_demo(project_env)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
+    catalog = tmp_path / "data" / "warehouse.duckdb"
+    assert str(catalog) in first.stdout and "127.0.0.1" in first.stdout
+    config = load_config()
+    for partition in [*config.leagues, *config.datasets]:
+        assert f" {partition} " in first.stdout and "FAILED" not in first.stdout
+    counts = _counts(catalog)
+    assert set(counts) == set(config.leagues) and min(counts.values()) >= 20
+    with duckdb.connect(str(catalog), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM bios.rejected_bios").fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM bios.cohort_summary").fetchone()[0] == len(config.leagues)
+
+    second = _run_demo(project_env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert _counts(catalog) == counts
