@@ -42,7 +42,7 @@ def _suite_parameters(landing: LandingResource) -> dict[str, list[str]]:
 def raw_bios(context: dg.AssetExecutionContext, landing: LandingResource) -> Iterator:
     df = schema.typed_frame(landing.read_raw_bios(context.partition_key), schema.RAW_BIOS)
     yield dg.Output(df, metadata={
-        **table_metadata(df, ["source_file", "source_line", "source_id", "record", "read_error"]),
+        **table_metadata(df, ["source_file", "source_line", "source_id", "record", "read_error"], schema.RAW_BIOS),
         "files": dg.MetadataValue.md(counts_table(df["source_file"].value_counts().sort_index(), "file")),
         "unreadable_rows": int(df["read_error"].notna().sum()),
     })
@@ -79,13 +79,13 @@ def bios(context: dg.AssetExecutionContext, landing: LandingResource, raw: pd.Da
     context.log.info(f"{league}: {len(kept)} people, {len(rejected_rows)} rows rejected, "
                      f"{result.duplicates} duplicates resolved")
     yield dg.Output(kept, output_name="bios", metadata={
-        **table_metadata(kept, _BIOS_PREVIEW),
+        **table_metadata(kept, _BIOS_PREVIEW, schema.BIOS),
         "raw_rows": len(raw),
         "duplicates_resolved": result.duplicates,
         "missing_values": dg.MetadataValue.md(counts_table(kept.isna().sum().loc[lambda s: s > 0], "column")),
     })
     yield dg.Output(rejected, output_name="rejected_bios", metadata={
-        **table_metadata(rejected, ["source_file", "source_line", "field", "value", "reason"]),
+        **table_metadata(rejected, ["source_file", "source_line", "field", "value", "reason"], schema.REJECTED_BIOS),
         "rejected_source_rows": len(rejected_rows),
         "problems_by_field": dg.MetadataValue.md(counts_table(rejected["field"].value_counts(), "field")),
     })

@@ -3,20 +3,25 @@ from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 PREVIEW_ROWS = 10
 _CELL_CHARS = 60
 
 
-def table_metadata(df: pd.DataFrame, preview_columns: list[str] | None = None) -> dict[str, dg.MetadataValue]:
+def table_metadata(df: pd.DataFrame, preview_columns: list[str] | None = None,
+                   arrow_schema: pa.Schema | None = None) -> dict[str, dg.MetadataValue]:
+    """Row count, column schema (the stored Arrow types when the table has a contract) and a preview."""
     return {
         "dagster/row_count": dg.MetadataValue.int(len(df)),
-        "dagster/column_schema": dg.MetadataValue.table_schema(column_schema(df)),
+        "dagster/column_schema": dg.MetadataValue.table_schema(column_schema(df, arrow_schema)),
         "preview": dg.MetadataValue.md(markdown_table(df[preview_columns] if preview_columns else df)),
     }
 
 
-def column_schema(df: pd.DataFrame) -> dg.TableSchema:
+def column_schema(df: pd.DataFrame, arrow_schema: pa.Schema | None = None) -> dg.TableSchema:
+    if arrow_schema is not None:
+        return dg.TableSchema(columns=[dg.TableColumn(name=f.name, type=str(f.type)) for f in arrow_schema])
     return dg.TableSchema(columns=[dg.TableColumn(name=str(c), type=str(df[c].dtype)) for c in df.columns])
 
 
