@@ -25,6 +25,7 @@ warehouse = WarehouseResource(lake_dir=str(settings.lake_dir()), catalog_path=st
 
 defs = dg.Definitions(
     assets=[bios.raw_bios, bios.bios, bios.cohort_summary],
+    asset_checks=[bios.raw_bios_check, bios.bios_check],
     jobs=[bios_job, cohort_summary_job],
     resources={
         "io_manager": WarehouseIOManager(warehouse=warehouse),

@@ -39,7 +39,9 @@ def run_demo(instance: dg.DagsterInstance) -> list[str]:
             status = "ok" if result.success and not blocking else "FAILED"
             notes = [f"{c.asset_key.to_user_string()} check failed" for c in blocking]
             notes += [f"warning: {c.asset_key.to_user_string()} check" for c in warnings]
-            print(f"{job_name:20s} {partition:12s} {status:6s} {'; '.join(notes)}", flush=True)
+            passed = sum(c.passed for c in checks)
+            print(f"{job_name:20s} {partition:12s} {status:6s} checks passed {passed}/{len(checks)} {'; '.join(notes)}",
+                  flush=True)
             if status != "ok":
                 failures.append(f"{job_name}[{partition}]")
     return failures

@@ -11,8 +11,8 @@ import pytest
 
 from expectations.asset_checks import (
     CHECK_NAME,
+    gx_asset_check,
     gx_check_result,
-    gx_check_spec,
     suite_path_for,
 )
 from expectations.gx_validation import (
@@ -243,12 +243,13 @@ def test_bios_suite_expects_exactly_the_canonical_columns():
 # ---------------------------------------------------------------------------------------------------------- dagster
 
 
-def test_check_spec_and_passing_result():
-    spec = gx_check_spec(BIOS_KEY, blocking=True)
+def test_check_definition_and_passing_result():
+    check = gx_asset_check(BIOS_KEY, blocking=True, parameters=lambda: PARAMS)
+    (spec,) = check.check_specs
     assert spec.name == CHECK_NAME and spec.blocking and "bios.bios" in spec.description
-    assert not gx_check_spec(RAW_KEY, blocking=False).blocking
+    assert not next(iter(gx_asset_check(RAW_KEY, blocking=False, parameters=dict).check_specs)).blocking
     with pytest.raises(FileNotFoundError):
-        gx_check_spec(dg.AssetKey(["bios", "no_such_asset"]), blocking=False)
+        gx_asset_check(dg.AssetKey(["bios", "no_such_asset"]), blocking=False, parameters=dict)
 
     result = gx_check_result(RAW_KEY, valid_raw(), PARAMS, blocking=False)
     assert result.passed
@@ -274,19 +275,19 @@ def test_failing_result_metadata():
 def test_blocking_check_stops_downstream_assets():
     leagues = dg.StaticPartitionsDefinition(["nba"])
 
-    @dg.asset(key=BIOS_KEY, partitions_def=leagues, check_specs=[gx_check_spec(BIOS_KEY, blocking=True)])
-    def bios(context):
+    @dg.asset(key=BIOS_KEY, partitions_def=leagues)
+    def bios() -> pd.DataFrame:
         df = valid_bios()
         df.loc[0, "height_cm"] = 300.0  # a source whose unit is misconfigured
-        yield dg.Output(df)
-        yield gx_check_result(BIOS_KEY, df, PARAMS, blocking=True)
+        return df
 
     @dg.asset(key=["bios", "bios_summary"], partitions_def=leagues, deps=[bios])
     def bios_summary() -> int:
         return 1
 
+    check = gx_asset_check(BIOS_KEY, blocking=True, parameters=lambda: PARAMS, partitions_def=leagues)
     result = dg.materialize(
-        [bios, bios_summary],
+        [bios, bios_summary, check],
         partition_key="nba",
         resources={"io_manager": dg.mem_io_manager},
         raise_on_error=False,
@@ -298,23 +299,22 @@ def test_blocking_check_stops_downstream_assets():
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     materialized = {m.asset_key for m in result.get_asset_materialization_events()}
     assert dg.AssetKey(["bios", "bios_summary"]) not in materialized
-    # Dagster semantics: the checked asset's own output was still handed to the IO manager; the blocking check fails
-    # its step afterwards, which is what keeps downstream assets from running.
+    # Dagster semantics: the checked asset was stored (the check validates what is stored); the failed blocking
+    # check is what keeps downstream assets from running.
     assert BIOS_KEY in materialized
 
 
 def test_non_blocking_check_only_warns():
-    @dg.asset(key=RAW_KEY, check_specs=[gx_check_spec(RAW_KEY, blocking=False)])
-    def raw_bios():
-        df = valid_raw().assign(source_id=None)
-        yield dg.MaterializeResult()
-        yield gx_check_result(RAW_KEY, df, PARAMS, blocking=False)
+    @dg.asset(key=RAW_KEY)
+    def raw_bios() -> pd.DataFrame:
+        return valid_raw().assign(source_id=None)
 
     @dg.asset(key=["bios", "after_raw"], deps=[raw_bios])
     def after_raw() -> None:
         return None
 
-    result = dg.materialize([raw_bios, after_raw], resources={"io_manager": dg.mem_io_manager},
+    check = gx_asset_check(RAW_KEY, blocking=False, parameters=lambda: PARAMS)
+    result = dg.materialize([raw_bios, after_raw, check], resources={"io_manager": dg.mem_io_manager},
                             raise_on_error=False)
     assert result.success
     (evaluation,) = result.get_asset_check_evaluations()

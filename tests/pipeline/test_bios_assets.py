@@ -16,7 +16,7 @@ from personax_platform.config.datasets import load_config
 from tests.conftest import REPO_ROOT, SAMPLE_LANDING
 from tests.pipeline.resources import pipeline_resources
 
-LEAGUE_ASSETS = [bios.raw_bios, bios.bios]
+LEAGUE_ASSETS = [bios.raw_bios, bios.bios, bios.raw_bios_check, bios.bios_check]
 CONFIG = load_config()
 
 
