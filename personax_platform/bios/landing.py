@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from personax_platform.bios import schema
+from personax_platform.bios.missing import is_missing
 from personax_platform.config.datasets import SourceMapping
 
 READERS = (".csv", ".jsonl", ".parquet")
@@ -85,7 +86,7 @@ def source_id(record: dict | None, identity: tuple[str, ...]) -> str | None:
 
 
 def _clean(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
