@@ -1,0 +1,3 @@
+"""The Big Five traits every LLM is asked to score, in the order prompts and tables list them (PAPER.md §2)."""
+
+TRAITS: tuple[str, ...] = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
