@@ -20,3 +20,13 @@ def lake_dir() -> Path:
 
 def warehouse_path() -> Path:
     return Path(os.environ.get("PERSONAX_WAREHOUSE", data_dir() / "warehouse.duckdb"))
+
+
+def llm_cache_path() -> Path:
+    """The LLM response cache (SQLite, crash-safe); kept outside the lake because it outlives any table."""
+    return Path(os.environ.get("PERSONAX_LLM_CACHE", data_dir() / "llm_cache.sqlite"))
+
+
+def prompt_id() -> str:
+    """The active trait prompt (a file in config/prompts/)."""
+    return os.environ.get("PERSONAX_PROMPT_ID", "number-l3-inc")

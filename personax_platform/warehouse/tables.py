@@ -2,11 +2,15 @@
 import pyarrow as pa
 
 from personax_platform.bios import schema as bios_schema
+from personax_platform.traits import schema as traits_schema
 
 _SCHEMAS: dict[str, pa.Schema] = {
     "bios.raw_bios": bios_schema.RAW_BIOS,
     "bios.bios": bios_schema.BIOS,
     "bios.rejected_bios": bios_schema.REJECTED_BIOS,
+    "traits.trait_texts": traits_schema.TRAIT_TEXTS,
+    "traits.trait_scores": traits_schema.TRAIT_SCORES,
+    "traits.aggregated_traits": traits_schema.AGGREGATED_TRAITS,
 }
 
 

@@ -1,0 +1,125 @@
+"""Response cache on SQLite, keyed by request hash: every result is committed the moment it arrives.
+
+WAL mode lets parallel partition runs in separate processes write to one file (writers queue on the lock for up
+to `busy_timeout`, readers never block); a commit in WAL mode survives the writing process being killed (-9), so a
+re-run after a crash re-sends only the requests that had not returned. (synchronous=NORMAL trades durability on
+power loss, not on process crash, for not fsyncing every response.)
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["ok", "failed"]
+_BUSY_TIMEOUT_MS = 60_000
+_CHUNK = 500  # hashes per IN (...) query, well below SQLite's variable limit
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS llm_responses (
+    request_hash   TEXT PRIMARY KEY,
+    model          TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    raw_response   TEXT,
+    finish_reason  TEXT,
+    model_version  TEXT,
+    input_tokens   INTEGER,
+    output_tokens  INTEGER,
+    cost_usd       REAL NOT NULL DEFAULT 0,
+    latency_s      REAL,
+    attempts       INTEGER NOT NULL,
+    failure_reason TEXT,
+    run_id         TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+)
+"""
+
+# An 'ok' row is never replaced by a failure: a concurrent run that gave up must not erase an answer.
+_UPSERT = """
+INSERT INTO llm_responses (request_hash, model, status, raw_response, finish_reason, model_version, input_tokens,
+                           output_tokens, cost_usd, latency_s, attempts, failure_reason, run_id, created_at, updated_at)
+VALUES (:request_hash, :model, :status, :raw_response, :finish_reason, :model_version, :input_tokens,
+        :output_tokens, :cost_usd, :latency_s, :attempts, :failure_reason, :run_id, :created_at, :updated_at)
+ON CONFLICT (request_hash) DO UPDATE SET
+    model = excluded.model, status = excluded.status, raw_response = excluded.raw_response,
+    finish_reason = excluded.finish_reason, model_version = excluded.model_version,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd,
+    latency_s = excluded.latency_s, attempts = excluded.attempts, failure_reason = excluded.failure_reason,
+    run_id = excluded.run_id, updated_at = excluded.updated_at
+WHERE llm_responses.status <> 'ok' OR excluded.status = 'ok'
+"""
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """One stored outcome of a request (the call that produced it: its run, tokens, cost and latency)."""
+
+    request_hash: str
+    model: str
+    status: Status
+    raw_response: str | None
+    finish_reason: str | None
+    model_version: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float
+    latency_s: float | None
+    attempts: int
+    failure_reason: str | None
+    run_id: str
+    created_at: str
+    updated_at: str
+
+
+class ResponseCache:
+    """One connection per instance, usable from any thread (calls are serialised); each process opens its own."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit: each put() is its own transaction, committed before put() returns.
+        self._con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                    check_same_thread=False)
+        self._lock = threading.Lock()
+        self._con.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        self._con.execute("PRAGMA journal_mode = WAL")
+        self._con.execute("PRAGMA synchronous = NORMAL")
+        self._con.execute(_SCHEMA)
+
+    def get_ok(self, hashes: Iterable[str]) -> dict[str, CachedResponse]:
+        """The successful responses among `hashes`; failed and unknown hashes are absent (to be re-sent)."""
+        return {row.request_hash: row for row in self._select(list(dict.fromkeys(hashes))) if row.status == "ok"}
+
+    def get(self, hashes: Iterable[str]) -> dict[str, CachedResponse]:
+        """Every stored outcome among `hashes`, failed ones included."""
+        return {row.request_hash: row for row in self._select(list(dict.fromkeys(hashes)))}
+
+    def put(self, response: CachedResponse) -> None:
+        """Upsert (committed on return); a replaced row keeps its first `created_at`."""
+        row = {name: getattr(response, name) for name in CachedResponse.__dataclass_fields__}
+        with self._lock:
+            self._con.execute(_UPSERT, row)
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _select(self, hashes: list[str]) -> Iterator[CachedResponse]:
+        columns = ", ".join(CachedResponse.__dataclass_fields__)
+        for start in range(0, len(hashes), _CHUNK):
+            chunk = hashes[start:start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            query = f"SELECT {columns} FROM llm_responses WHERE request_hash IN ({marks})"
+            with self._lock:
+                rows = self._con.execute(query, chunk).fetchall()
+            yield from (CachedResponse(*values) for values in rows)

