@@ -1,0 +1,188 @@
+"""Group `traits`: canonical bios → LLM trait texts → parsed scores → per-person aggregated traits.
+
+`trait_texts` carries a code version derived from the active prompt's sha and the model list, so the UI marks it
+(and what depends on it) stale when either changes; only requests whose rendered text changed reach an LLM, because
+every response is cached under the hash of its rendered request.
+"""
+import hashlib
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.bios import BIOS
+from assets.metadata import counts_table, markdown_table, table_metadata
+from assets.partitions import league_partitions
+from expectations.asset_checks import gx_asset_check
+from personax_platform import settings
+from personax_platform.llm.embedded import DEMO_DISCLAIMER
+from personax_platform.llm.models import load_models, models_path
+from personax_platform.prompts import current_prompts_dir, load_prompt
+from personax_platform.traits import schema
+from personax_platform.traits.aggregate import agreement, aggregate_scores
+from personax_platform.traits.inference import (
+    build_requests,
+    long_scores,
+    merge_prompt_versions,
+    scores_table,
+    texts_table,
+)
+from resources.llm import LLMResource
+from resources.warehouse import WarehouseResource, table_ref
+
+GROUP = "traits"
+OWNERS = ["team:ml-research"]
+TRAIT_TEXTS = dg.AssetKey([GROUP, "trait_texts"])
+TRAIT_SCORES = dg.AssetKey([GROUP, "trait_scores"])
+AGGREGATED_TRAITS = dg.AssetKey([GROUP, "aggregated_traits"])
+
+
+def _inference_code_version() -> str:
+    """Changes when the active prompt's content or the model list changes: the trigger for re-inference."""
+    prompt = load_prompt(settings.prompt_id(), current_prompts_dir())
+    models = [m.model_dump(exclude={"api_key_env", "rpm", "tpm", "max_concurrency", "timeout_s", "max_retries"})
+              for m in load_models(models_path())]
+    return hashlib.sha256(f"{prompt.sha}|{models}".encode()).hexdigest()[:16]
+
+
+class TraitTextsConfig(dg.Config):
+    max_people: int = Field(
+        default=0, ge=0,
+        description="0 = every person of the league; N > 0 = the first N people by person id (quick demo runs).",
+    )
+
+
+@dg.asset(
+    key=TRAIT_TEXTS,
+    ins={"people": dg.AssetIn(key=BIOS)},
+    group_name=GROUP,
+    partitions_def=league_partitions,
+    code_version=_inference_code_version(),
+    owners=OWNERS,
+    kinds={"litellm", "python", "parquet"},
+    pool="llm",
+    description=(
+        "One row per person × model × prompt version: the model's Big Five behaviour-trait description, its raw "
+        "answer and provenance (model version, prompt id/sha, request hash, tokens, cost, latency, cache hit, run). "
+        "Failed calls stay visible with their reason and are retried by the next run; earlier prompt versions' rows "
+        "are kept. The default embedded model (SmolLM2-135M) is a working demo: its ratings are NOT valid trait "
+        "estimates."
+    ),
+)
+def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm: LLMResource,
+                warehouse: WarehouseResource, people: pd.DataFrame) -> dg.Output:
+    prompt, models = llm.prompt(), llm.models()
+    chosen = people.sort_values("person_id").head(config.max_people) if config.max_people else people
+    results = llm.complete(build_requests(chosen, prompt, models), run_id=context.run.run_id)
+    current = texts_table(results, prompt)
+    lake = warehouse.lakehouse()
+    ref, league = table_ref(TRAIT_TEXTS), context.partition_key
+    previous = lake.read_partitions(ref, [league]) if league in lake.partitions(ref) else None
+    table = merge_prompt_versions(previous, current, prompt.sha)
+    return dg.Output(table, metadata=_inference_metadata(current, llm))
+
+
+def _inference_metadata(current: pd.DataFrame, llm: LLMResource) -> dict:
+    failed = current[current["status"] != "ok"]
+    fresh = current[~current["cache_hit"]]
+    latency = fresh["latency_s"].dropna()
+    metadata = {
+        **table_metadata(current, ["person_id", "model", "status", "description", "cache_hit", "latency_s"],
+                         schema.TRAIT_TEXTS),
+        "requests": len(current),
+        "cache_hits": int(current["cache_hit"].sum()),
+        "new_calls": len(fresh),
+        "failures": len(failed),
+        "failures_by_reason": dg.MetadataValue.md(
+            counts_table(failed["failure_reason"].str.slice(0, 80).value_counts(), "reason")),
+        "input_tokens": int(fresh["input_tokens"].fillna(0).sum()),
+        "output_tokens": int(fresh["output_tokens"].fillna(0).sum()),
+        "cost_usd": float(fresh["cost_usd"].sum()),
+        "latency_p50_s": float(latency.quantile(0.5)) if len(latency) else float("nan"),
+        "latency_p95_s": float(latency.quantile(0.95)) if len(latency) else float("nan"),
+        "sample_descriptions": dg.MetadataValue.md(
+            markdown_table(current.loc[current["status"] == "ok", ["model", "description"]], rows=3)),
+    }
+    if llm.uses_embedded_model():
+        metadata["notice"] = DEMO_DISCLAIMER
+    return metadata
+
+
+@dg.asset(
+    key=TRAIT_SCORES,
+    ins={"texts": dg.AssetIn(key=TRAIT_TEXTS)},
+    group_name=GROUP,
+    partitions_def=league_partitions,
+    owners=OWNERS,
+    kinds={"python", "parquet"},
+    description=(
+        "The active prompt's answers parsed into five integer scores per person × model on the prompt's scale, "
+        "increasing (0 = insufficient information). Unparseable answers and failed calls are rows with a status "
+        "and reason, never guessed scores."
+    ),
+)
+def trait_scores(llm: LLMResource, texts: pd.DataFrame) -> dg.Output:
+    scores = scores_table(texts, llm.prompt())
+    return dg.Output(scores, metadata={
+        **table_metadata(scores, None, schema.TRAIT_SCORES),
+        "status": dg.MetadataValue.md(counts_table(scores["status"].value_counts(), "status")),
+        "insufficient_information_rate": _zero_rate(scores),
+    })
+
+
+def _zero_rate(scores: pd.DataFrame) -> float:
+    """The paper's hesitation rate: share of parsed trait scores that are 0 (insufficient information)."""
+    answered = long_scores(scores)
+    return float((answered["score"] == 0).mean()) if len(answered) else float("nan")
+
+
+@dg.asset(
+    key=AGGREGATED_TRAITS,
+    ins={"scores": dg.AssetIn(key=TRAIT_SCORES)},
+    group_name=GROUP,
+    partitions_def=league_partitions,
+    owners=OWNERS,
+    kinds={"python", "parquet"},
+    description=(
+        "Per person and trait: the median of the non-zero model scores (1, 1.5, …, 3; missing when every model said "
+        "0) and how many models contributed. Inter-model agreement (exact, Spearman, ordinal Krippendorff's alpha) "
+        "is in the metadata."
+    ),
+)
+def aggregated_traits(context: dg.AssetExecutionContext, scores: pd.DataFrame) -> dg.Output:
+    long = long_scores(scores)
+    people = scores[["person_id", "dataset", "league", "prompt_sha"]].drop_duplicates("person_id")
+    aggregated = aggregate_scores(long).merge(people, on="person_id", how="left")[schema.AGGREGATED_TRAITS.names]
+    return dg.Output(aggregated, metadata={
+        **table_metadata(aggregated, None, schema.AGGREGATED_TRAITS),
+        "agreement": dg.MetadataValue.md(markdown_table(agreement(long), rows=10)),
+    })
+
+
+def _suite_parameters() -> dict:
+    return {"traits_statuses": ["ok", "llm_failed", "parse_failed"], "text_statuses": ["ok", "failed"]}
+
+
+trait_texts_check = gx_asset_check(TRAIT_TEXTS, blocking=False, parameters=_suite_parameters,
+                                   partitions_def=league_partitions)
+trait_scores_check = gx_asset_check(TRAIT_SCORES, blocking=True, parameters=_suite_parameters,
+                                    partitions_def=league_partitions)
+aggregated_traits_check = gx_asset_check(AGGREGATED_TRAITS, blocking=True, parameters=_suite_parameters,
+                                         partitions_def=league_partitions)
+
+
+@dg.asset_check(asset=TRAIT_TEXTS, partitions_def=league_partitions, blocking=False,
+                description="Backstop for Dagster's staleness gaps on partitioned assets: every person × configured "
+                            "model in the partition has an answer from the prompt version that is active now.")
+def trait_texts_prompt_is_current(llm: LLMResource, texts: pd.DataFrame) -> dg.AssetCheckResult:
+    prompt, models = llm.prompt(), {m.name for m in llm.models()}
+    mine = texts[texts["model"].isin(models)]
+    everyone = set(zip(mine["person_id"], mine["model"]))
+    current = mine[mine["prompt_sha"] == prompt.sha]
+    stale = everyone - set(zip(current["person_id"], current["model"]))
+    return dg.AssetCheckResult(
+        passed=not stale,
+        metadata={"active_prompt_sha": prompt.sha, "stale_person_models": len(stale)},
+        description=(f"{len(stale)} person × model pairs have no answer from the active prompt {prompt.id} "
+                     f"({prompt.sha[:12]}): re-materialize this partition") if stale else None,
+    )

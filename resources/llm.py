@@ -1,0 +1,37 @@
+"""The LLM resource: which prompt and models are active, and the crash-safe response cache they run through."""
+from pathlib import Path
+
+import dagster as dg
+
+from personax_platform.llm.cache import ResponseCache
+from personax_platform.llm.client import LLMResult, complete_all_sync
+from personax_platform.llm.embedded import EMBEDDED_PROVIDER, register_embedded_provider
+from personax_platform.llm.models import ModelConfig, load_models
+from personax_platform.llm.request import LLMRequest
+from personax_platform.prompts import PromptTemplate, load_prompt
+from personax_platform.traits.parse import parse_answer
+
+
+class LLMResource(dg.ConfigurableResource):
+    models_config: str
+    prompts_dir: str
+    prompt_id: str
+    cache_path: str
+
+    def models(self) -> list[ModelConfig]:
+        return load_models(Path(self.models_config))
+
+    def prompt(self) -> PromptTemplate:
+        return load_prompt(self.prompt_id, Path(self.prompts_dir))
+
+    def uses_embedded_model(self) -> bool:
+        return any(m.model.startswith(f"{EMBEDDED_PROVIDER}/") for m in self.models())
+
+    def complete(self, requests: list[LLMRequest], run_id: str) -> list[LLMResult]:
+        """Cached answers are reused; the rest are sent, and an answer that does not parse is retried."""
+        if self.uses_embedded_model():
+            register_embedded_provider()
+        prompt = self.prompt()
+        Path(self.cache_path).parent.mkdir(parents=True, exist_ok=True)
+        with ResponseCache(Path(self.cache_path)) as cache:
+            return complete_all_sync(requests, cache, validate=lambda raw: parse_answer(raw, prompt), run_id=run_id)
