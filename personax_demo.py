@@ -22,29 +22,53 @@ from personax_platform.warehouse import Lakehouse  # noqa: E402
 
 # Step-by-step event logs stay in the UI; the terminal gets one line per run.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The embedded LLM takes ~13 s per person on this CPU: the demo rates the first N people of each league.
+DEMO_PEOPLE = int(os.environ.get("PERSONAX_DEMO_PEOPLE", "3"))
 
 
 def run_demo(instance: dg.DagsterInstance) -> list[str]:
-    """Materialize every league partition, then every dataset partition; return the failures."""
+    """Materialize every league partition (bios, then traits), then every dataset partition; return the failures."""
     config = load_config()
+    traits_config = {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE}}}}
+    steps = [("bios_job", config.leagues, QUIET), ("traits_job", config.leagues, traits_config),
+             ("cohort_summary_job", list(config.datasets), QUIET)]
     failures = []
-    for job_name, partitions in (("bios_job", config.leagues), ("cohort_summary_job", list(config.datasets))):
+    for job_name, partitions, run_config in steps:
         job = defs.resolve_job_def(job_name)
         for partition in partitions:
             result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False,
-                                            run_config=QUIET)
+                                            run_config=run_config)
             checks = result.get_asset_check_evaluations()
             blocking = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
             warnings = [c for c in checks if not c.passed and c.severity != dg.AssetCheckSeverity.ERROR]
             status = "ok" if result.success and not blocking else "FAILED"
-            notes = [f"{c.asset_key.to_user_string()} check failed" for c in blocking]
-            notes += [f"warning: {c.asset_key.to_user_string()} check" for c in warnings]
+            notes = [f"{_check_name(c)} failed" for c in blocking]
+            notes += [f"warning: {_check_name(c)}" for c in warnings]
             passed = sum(c.passed for c in checks)
             print(f"{job_name:20s} {partition:12s} {status:6s} checks passed {passed}/{len(checks)} {'; '.join(notes)}",
                   flush=True)
             if status != "ok":
                 failures.append(f"{job_name}[{partition}]")
     return failures
+
+
+def _check_name(evaluation: dg.AssetCheckEvaluation) -> str:
+    return f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+
+
+# Per league and model: answers, cache use, latency, and the share of "insufficient information" (0) scores.
+TRAITS_SUMMARY_SQL = """
+WITH texts AS (
+    SELECT league, model, count(*)::INT AS answers, (count(*) FILTER (WHERE status = 'ok'))::INT AS ok,
+           (count(*) FILTER (WHERE cache_hit))::INT AS cache_hits, round(median(latency_s), 1) AS p50_latency_s
+    FROM traits.trait_texts GROUP BY ALL),
+zeros AS (
+    SELECT league, model, round(avg((score = 0)::INT), 2) AS insufficient_share
+    FROM (UNPIVOT (SELECT * FROM traits.trait_scores WHERE status = 'ok')
+          ON openness, conscientiousness, extraversion, agreeableness, neuroticism INTO NAME trait VALUE score)
+    GROUP BY ALL)
+SELECT * FROM texts LEFT JOIN zeros USING (league, model) ORDER BY league, model
+"""
 
 
 def main() -> int:
@@ -54,11 +78,14 @@ def main() -> int:
     summary = Lakehouse(settings.lake_dir(), warehouse).query(
         "SELECT dataset, league, people, rejected_rows, duplicates FROM bios.cohort_summary ORDER BY 1, 2")
     print("\n" + summary.to_string(index=False))
+    print("\nTrait texts (embedded SmolLM2 by default: a working demo of the pipeline, NOT valid trait estimates):")
+    print(Lakehouse(settings.lake_dir(), warehouse).query(TRAITS_SUMMARY_SQL).to_string(index=False))
     duckdb_cli = REPO_ROOT / ".venv" / "bin" / "duckdb"
     print(f"\nWarehouse (DuckDB catalog): {warehouse}\n"
           f"  {duckdb_cli} -readonly {warehouse} \"SELECT league, count(*) FROM bios.bios GROUP BY 1\"\n"
           f"  {duckdb_cli} -readonly {warehouse} \"SELECT league, field, reason FROM bios.rejected_bios\"\n"
-          f"UI: make ui, then open http://127.0.0.1:3000 (Assets → bios)")
+          f"  {duckdb_cli} -readonly {warehouse} \"SELECT * FROM traits.aggregated_traits\"\n"
+          f"UI: make ui, then open http://127.0.0.1:3000 (Assets → bios, traits)")
     if failures:
         print(f"\nFailed: {', '.join(failures)}", file=sys.stderr)
         return 1

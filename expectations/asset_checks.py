@@ -1,6 +1,7 @@
 """Dagster glue: the factory that turns an asset's Great Expectations suite into a Dagster asset check.
 
     gx_asset_check(BIOS, blocking=True, partitions_def=leagues, parameters=lambda: {"leagues": [...]})
+    gx_asset_check(TRAIT_SCORES, suite="hesitation", blocking=False, ...)  # a second suite, its own severity
 
 The check is partitioned like its asset and validates the partition as stored (loaded through the IO manager), so it
 runs right after a materialization and can also be re-run alone from the UI for any partition. A blocking check fails
@@ -22,10 +23,15 @@ from expectations.gx_validation import SUITES_DIR, FailedExpectation, SuiteOutco
 CHECK_NAME = "great_expectations"
 
 
-def suite_path_for(asset_key: dg.AssetKey | str | list[str] | tuple[str, ...]) -> Path:
-    """``expectations/suites/<asset key path joined by '.'>.json`` (e.g. ``bios/bios`` -> ``bios.bios.json``)."""
+def suite_path_for(asset_key: dg.AssetKey | str | list[str] | tuple[str, ...], suite: str | None = None) -> Path:
+    """``expectations/suites/<asset key path joined by '.'>[.<suite>].json`` (``bios/bios`` -> ``bios.bios.json``)."""
     key = dg.AssetKey.from_coercible(asset_key)
-    return SUITES_DIR / (".".join(key.path) + ".json")
+    return SUITES_DIR / (".".join([*key.path, *([suite] if suite else [])]) + ".json")
+
+
+def check_name_for(suite: str | None = None) -> str:
+    """``great_expectations`` for an asset's main suite, ``great_expectations_<suite>`` for a named extra one."""
+    return f"{CHECK_NAME}_{suite}" if suite else CHECK_NAME
 
 
 def gx_asset_check(
@@ -34,13 +40,15 @@ def gx_asset_check(
     blocking: bool,
     parameters: Callable[[], Mapping[str, Any]],
     partitions_def: dg.PartitionsDefinition | None = None,
+    suite: str | None = None,
 ) -> dg.AssetChecksDefinition:
     """The ``great_expectations`` check of an asset; the suite file must exist.
 
     ``parameters`` supplies the suite's ``$PARAMETER`` values (e.g. the configured leagues) when the check runs.
+    ``suite`` names an extra suite of the same asset that needs a different severity than its main one.
     """
     key = dg.AssetKey.from_coercible(asset_key)
-    path = suite_path_for(key)
+    path = suite_path_for(key, suite)
     if not path.is_file():
         raise FileNotFoundError(f"no Great Expectations suite for asset {key.to_user_string()}: {path}")
     mode = "blocking: a failure stops downstream assets" if blocking else "non-blocking: a failure is a warning"
@@ -50,18 +58,19 @@ def gx_asset_check(
         warnings.simplefilter("ignore", dg.PreviewWarning)
         check = dg.asset_check(
             asset=key,
-            name=CHECK_NAME,
+            name=check_name_for(suite),
             blocking=blocking,
             partitions_def=partitions_def,
             description=f"Great Expectations suite {path.stem} (expectations/suites/{path.name}); {mode}.",
             metadata={"suite_path": dg.MetadataValue.path(str(path))},
-        )(_validate_stored(key, parameters, blocking))
+        )(_validate_stored(key, parameters, blocking, suite))
     return check
 
 
-def _validate_stored(key: dg.AssetKey, parameters: Callable[[], Mapping[str, Any]], blocking: bool) -> Callable:
+def _validate_stored(key: dg.AssetKey, parameters: Callable[[], Mapping[str, Any]], blocking: bool,
+                     suite: str | None) -> Callable:
     def great_expectations(stored: pd.DataFrame) -> dg.AssetCheckResult:
-        return gx_check_result(key, stored, parameters(), blocking=blocking)
+        return gx_check_result(key, stored, parameters(), blocking=blocking, suite=suite)
 
     return great_expectations
 
@@ -72,11 +81,13 @@ def gx_check_result(
     parameters: Mapping[str, Any],
     *,
     blocking: bool,
+    suite: str | None = None,
 ) -> dg.AssetCheckResult:
     """Validate ``df`` against the asset's suite and report it as the ``great_expectations`` check result."""
     key = dg.AssetKey.from_coercible(asset_key)
-    path = suite_path_for(key)
-    return check_result_from_outcome(key, validate_dataframe(df, path, parameters), blocking=blocking, suite_path=path)
+    path = suite_path_for(key, suite)
+    return check_result_from_outcome(key, validate_dataframe(df, path, parameters), blocking=blocking, suite_path=path,
+                                     check_name=check_name_for(suite))
 
 
 def check_result_from_outcome(
@@ -85,13 +96,14 @@ def check_result_from_outcome(
     *,
     blocking: bool,
     suite_path: Path | None = None,
+    check_name: str = CHECK_NAME,
 ) -> dg.AssetCheckResult:
     """The check result for an already computed ``SuiteOutcome``."""
     key = dg.AssetKey.from_coercible(asset_key)
     path = suite_path or suite_path_for(key)
     return dg.AssetCheckResult(
         asset_key=key,
-        check_name=CHECK_NAME,
+        check_name=check_name,
         passed=outcome.success,
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
         description=outcome.describe(),

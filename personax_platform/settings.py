@@ -30,3 +30,26 @@ def llm_cache_path() -> Path:
 def prompt_id() -> str:
     """The active trait prompt (a file in config/prompts/)."""
     return os.environ.get("PERSONAX_PROMPT_ID", "number-l3-inc")
+
+
+def max_failure_rate() -> float:
+    """Share of a partition's LLM requests that may fail (call or parse) before its trait checks fail."""
+    return _rate("PERSONAX_MAX_FAILURE_RATE", 0.2)
+
+
+def max_insufficient_rate() -> float:
+    """Share of parsed scores per trait that may be 0 ("insufficient information") before the scores check fails."""
+    return _rate("PERSONAX_MAX_INSUFFICIENT_RATE", 0.5)
+
+
+def _rate(variable: str, default: float) -> float:
+    raw = os.environ.get(variable)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{variable}={raw!r} is not a number; expected a share between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{variable}={raw!r} is outside [0, 1]")
+    return value

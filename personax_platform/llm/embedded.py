@@ -43,6 +43,8 @@ THREADS_ENV = "PERSONAX_EMBEDDED_THREADS"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # A ~1,500-token prompt plus a few hundred answer tokens, with headroom.
 N_CTX = 4096
+# Longer maxLength limits are left to max_tokens (see grammar_schema).
+_MAX_UNROLLED_LENGTH = 100
 # One thread by default: on 2 cores shared with other processes (parallel partition runs, tests), llama.cpp's
 # 2-thread barrier collapsed to 0.3 tokens/s here while 1 thread kept ~50 tokens/s. Raise it on a dedicated machine.
 DEFAULT_THREADS = 1
@@ -95,8 +97,23 @@ def llama_response_format(response_format: Mapping[str, Any] | None) -> dict[str
     if response_format is not None and response_format.get("type") == "json_schema":
         schema = (response_format.get("json_schema") or {}).get("schema")
         if schema is not None:
-            return {"type": "json_object", "schema": schema}
+            return {"type": "json_object", "schema": grammar_schema(schema)}
     return {"type": "json_object"}
+
+
+def grammar_schema(schema: Any) -> Any:
+    """`schema` without string length limits above `_MAX_UNROLLED_LENGTH`.
+
+    llama.cpp's grammar builder unrolls `maxLength: n` into n nested optional rules; a description capped at 1,500
+    characters overflows its limits and crashes the process. max_tokens bounds the length instead, and the caller's
+    parser still enforces the full schema on the answer.
+    """
+    if isinstance(schema, dict):
+        return {key: grammar_schema(value) for key, value in schema.items()
+                if not (key == "maxLength" and isinstance(value, int) and value > _MAX_UNROLLED_LENGTH)}
+    if isinstance(schema, list):
+        return [grammar_schema(value) for value in schema]
+    return schema
 
 
 def _generate(messages: list[dict[str, Any]], optional_params: Mapping[str, Any],

@@ -52,12 +52,13 @@ class FakeOpenAIServer:
         self.hang_s = hang_s
         self.max_lifetime_s = max_lifetime_s
         self.calls: Counter[str] = Counter()  # per user content, faulted calls included
+        self.model_calls: Counter[tuple[str, str]] = Counter()  # per (model, user content)
         self.bodies: list[dict[str, Any]] = []
         self.arrivals: list[float] = []  # time.monotonic() of each call
         self.in_flight = 0
         self.max_in_flight = 0
         self.client_ports: set[int] = set()  # one per TCP connection the clients opened
-        self._plans: dict[str | None, list[Fault]] = {}
+        self._plans: dict[tuple[str | None, str | None], list[Fault]] = {}
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -75,9 +76,10 @@ class FakeOpenAIServer:
     def total_calls(self) -> int:
         return sum(self.calls.values())
 
-    def fail_first(self, faults: Sequence[Fault], content: str | None = None) -> None:
-        """The first len(faults) calls for `content` (for every content when None) get these faults, in order."""
-        self._plans[content] = list(faults)
+    def fail_first(self, faults: Sequence[Fault], content: str | None = None, model: str | None = None) -> None:
+        """The first len(faults) calls of a request get these faults, in order. A request is one `content` (every
+        content when None); with `model`, only that model's calls count and fail."""
+        self._plans[(content, model)] = list(faults)
 
     def start(self) -> FakeOpenAIServer:
         self._thread.start()
@@ -120,6 +122,7 @@ class FakeOpenAIServer:
         body = await request.json()
         content = user_content(body)
         self.calls[content] += 1
+        self.model_calls[(body["model"], content)] += 1
         self.bodies.append(body)
         self.arrivals.append(time.monotonic())
         self.client_ports.add(request.transport.get_extra_info("peername")[1])
@@ -133,7 +136,7 @@ class FakeOpenAIServer:
             self.in_flight -= 1
 
     async def _respond(self, body: dict[str, Any], content: str, authorization: str) -> web.Response:
-        fault = self._fault(content)
+        fault = self._fault(content, body["model"])
         if fault is None:
             return self._completion(body, self.answer(body), "stop")
         if fault.kind == "rate_limit":
@@ -154,10 +157,13 @@ class FakeOpenAIServer:
             return self._completion(body, '{"answer": "unterminated', "stop")
         return self._completion(body, self.answer(body)[:5], "length")
 
-    def _fault(self, content: str) -> Fault | None:
-        plan = self._plans.get(content, self._plans.get(None, []))
-        call = self.calls[content]
-        return plan[call - 1] if call <= len(plan) else None
+    def _fault(self, content: str, model: str) -> Fault | None:
+        for key in ((content, model), (None, model), (content, None), (None, None)):
+            if key in self._plans:
+                plan = self._plans[key]
+                call = self.model_calls[(model, content)] if key[1] else self.calls[content]
+                return plan[call - 1] if call <= len(plan) else None
+        return None
 
     def _completion(self, body: dict[str, Any], content: str, finish_reason: str) -> web.Response:
         prompt_chars = sum(len(str(m.get("content", ""))) for m in body["messages"])

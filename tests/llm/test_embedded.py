@@ -153,3 +153,13 @@ def test_thread_count_from_env_must_be_a_positive_integer(monkeypatch: pytest.Mo
     monkeypatch.setenv(embedded.THREADS_ENV, value)
     with pytest.raises(ValueError, match=embedded.THREADS_ENV):
         embedded.embedded_threads()
+
+
+def test_long_string_limits_are_left_out_of_the_grammar_so_llama_cpp_does_not_crash():
+    schema = {"type": "object", "properties": {
+        "description": {"type": "string", "minLength": 1, "maxLength": 1500},
+        "code": {"type": "string", "maxLength": 8}}}
+    grammar = embedded.grammar_schema(schema)
+    assert grammar["properties"]["description"] == {"type": "string", "minLength": 1}
+    assert grammar["properties"]["code"] == {"type": "string", "maxLength": 8}
+    assert schema["properties"]["description"]["maxLength"] == 1500  # the caller's schema is untouched

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from assets import bios, traits
+from assets.partitions import league_partitions
 from personax_platform.prompts import FENCE_CLOSE, FENCE_OPEN, PROMPTS_DIR
 from personax_platform.traits.constants import TRAITS
 from resources.llm import LLMResource
@@ -24,13 +25,14 @@ from tests.pipeline.resources import pipeline_resources
 
 BIOS_ASSETS = [bios.raw_bios, bios.bios]
 TRAIT_ASSETS = [traits.trait_texts, traits.trait_scores, traits.aggregated_traits, traits.trait_texts_check,
-                traits.trait_scores_check, traits.aggregated_traits_check, traits.trait_texts_prompt_is_current]
+                traits.trait_scores_check, traits.trait_scores_hesitation_check,
+                traits.aggregated_traits_check, traits.trait_texts_prompt_is_current]
 MODELS = ("alpha", "beta", "gamma")
 
 
-def scripted_scores(person_id: str, model: str) -> dict[str, int]:
-    """Deterministic answers that differ across models, zeros included."""
-    digest = hashlib.sha256(f"{person_id}/{model}".encode()).digest()
+def scripted_scores(name: str, model: str) -> dict[str, int]:
+    """Deterministic answers per person name and model that differ across models, zeros included."""
+    digest = hashlib.sha256(f"{name}/{model}".encode()).digest()
     return {trait: digest[i] % 4 for i, trait in enumerate(TRAITS)}
 
 
@@ -39,7 +41,7 @@ def scripted_answer(body: dict) -> str:
     person = json.loads(data)
     model = body["model"]
     return json.dumps({"description": f"Observed public behaviour of {person['name']}.",
-                       "scores": scripted_scores(person["person_id"], model)})
+                       "scores": scripted_scores(person["name"], model)})
 
 
 @pytest.fixture
@@ -78,6 +80,20 @@ def _table(warehouse_dirs, table: str) -> pd.DataFrame:
         return con.execute(f"SELECT * FROM traits.{table}").df()
 
 
+def _run_backstop_check(resources: dict) -> dg.ExecuteInProcessResult:
+    """Only the prompt backstop check, as the UI's "Execute check" runs it: no asset is re-materialized."""
+    job = dg.define_asset_job("backstop", selection=dg.AssetSelection.checks(traits.trait_texts_prompt_is_current),
+                              partitions_def=league_partitions)
+    defs = dg.Definitions(assets=BIOS_ASSETS + TRAIT_ASSETS, jobs=[job], resources=resources)
+    return defs.resolve_job_def("backstop").execute_in_process(
+        tags={"dagster/partition": "pga"}, raise_on_error=False)  # as the UI tags a check-only run
+
+
+def _names(warehouse_dirs) -> dict[str, str]:
+    with duckdb.connect(str(warehouse_dirs["catalog_path"]), read_only=True) as con:
+        return dict(con.execute("SELECT person_id, name FROM bios.bios").fetchall())
+
+
 def _edit_prompt(prompts: Path) -> None:
     path = prompts / "number-l3-inc.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("Big Five", "Big-Five", 1), encoding="utf-8")
@@ -90,13 +106,15 @@ def test_every_person_and_model_gets_a_text_a_score_row_and_a_median(warehouse_d
     assert len(texts) == 6 * len(MODELS) and (texts["status"] == "ok").all()
     assert texts["description"].str.startswith("Observed public behaviour").all()
     assert texts["model_version"].notna().all() and (texts["cache_hit"] == False).all()  # noqa: E712
+    names = _names(warehouse_dirs)
     scores = _table(warehouse_dirs, "trait_scores")
     for row in scores.to_dict("records"):
-        assert {t: row[t] for t in TRAITS} == scripted_scores(row["person_id"], row["model"])
+        assert {t: row[t] for t in TRAITS} == scripted_scores(names[row["person_id"]], row["model"])
     aggregated = _table(warehouse_dirs, "aggregated_traits").set_index(["person_id", "trait"])
     for person_id in scores["person_id"].unique():
+        expected = {m: scripted_scores(names[person_id], m) for m in MODELS}
         for trait in TRAITS:
-            nonzero = [scripted_scores(person_id, m)[trait] for m in MODELS if scripted_scores(person_id, m)[trait]]
+            nonzero = [expected[m][trait] for m in MODELS if expected[m][trait]]
             got = aggregated.loc[(person_id, trait)]
             assert got["n_models"] == len(nonzero)
             assert (pd.isna(got["score"]) and not nonzero) or got["score"] == pd.Series(nonzero).median()
@@ -120,10 +138,7 @@ def test_a_prompt_edit_sends_only_changed_requests_and_keeps_the_old_version(war
     assert server.total_calls == 6 * len(MODELS)
     _edit_prompt(prompts)
 
-    stale = dg.materialize([bios.raw_bios, bios.bios, traits.trait_texts, traits.trait_texts_prompt_is_current],
-                           partition_key="pga", resources=resources, selection=[traits.trait_texts_prompt_is_current],
-                           raise_on_error=False)
-    (backstop,) = stale.get_asset_check_evaluations()
+    (backstop,) = _run_backstop_check(resources).get_asset_check_evaluations()
     assert not backstop.passed and "re-materialize" in backstop.description
 
     assert _materialize(resources).success
@@ -133,20 +148,50 @@ def test_a_prompt_edit_sends_only_changed_requests_and_keeps_the_old_version(war
     assert _table(warehouse_dirs, "trait_scores")["prompt_sha"].nunique() == 1
 
 
-def test_a_failed_call_stays_visible_and_only_it_is_retried_later(warehouse_dirs, llm_setup, server):
+def test_failed_calls_stay_visible_block_aggregation_and_only_they_are_retried(warehouse_dirs, llm_setup, server):
     resources = _resources(warehouse_dirs, *llm_setup)
-    server.fail_first([MALFORMED] * 2)  # the first request's two attempts get malformed JSON
+    server.fail_first([MALFORMED] * 2, model="alpha")  # both attempts (max_retries=1) of alpha's requests
     result = _materialize(resources, max_people=2)
     texts = _table(warehouse_dirs, "trait_texts")
     failed = texts[texts["status"] == "failed"]
-    assert len(failed) == 1 and failed["failure_reason"].str.len().gt(0).all()
+    assert len(failed) == 2 and set(failed["model"]) == {"alpha"}
+    assert failed["failure_reason"].str.contains("parse|JSON", case=False).all(), failed["failure_reason"].tolist()
     scores = _table(warehouse_dirs, "trait_scores")
-    assert (scores["status"] == "llm_failed").sum() == 1
-    assert result.success
+    assert (scores["status"] == "llm_failed").sum() == 2
+    assert scores.loc[scores["model"] == "alpha", list(TRAITS)].isna().all().all()
+    # 2 of 6 requests failed (33% > the default 20%): the blocking scores check stops aggregation.
+    checks = {str(e.asset_key.to_user_string()): e.passed for e in result.get_asset_check_evaluations()
+              if e.check_name == "great_expectations"}
+    assert checks == {"traits/trait_texts": False, "traits/trait_scores": False}
+    assert traits.AGGREGATED_TRAITS not in {e.asset_key for e in result.get_asset_materialization_events()}
+    assert not result.success
+
     calls = server.total_calls
     assert _materialize(resources, max_people=2).success
-    assert server.total_calls == calls + 1
+    assert server.total_calls == calls + 2
     assert (_table(warehouse_dirs, "trait_texts")["status"] == "ok").all()
+
+
+def test_the_failure_threshold_is_configurable(warehouse_dirs, llm_setup, server, monkeypatch):
+    monkeypatch.setenv("PERSONAX_MAX_FAILURE_RATE", "0.5")
+    server.fail_first([MALFORMED] * 2, model="alpha")
+    result = _materialize(_resources(warehouse_dirs, *llm_setup), max_people=2)
+    assert result.success
+    aggregated = _table(warehouse_dirs, "aggregated_traits")
+    assert len(aggregated) == 2 * len(TRAITS) and aggregated["n_models"].le(2).all()
+
+
+def test_a_model_that_always_says_insufficient_information_warns_but_does_not_block(
+        warehouse_dirs, llm_setup, server):
+    server.answer = lambda body: json.dumps({"description": "Too little is known.",
+                                             "scores": {trait: 0 for trait in TRAITS}})
+    result = _materialize(_resources(warehouse_dirs, *llm_setup), max_people=2)
+    assert result.success
+    (hesitation,) = [e for e in result.get_asset_check_evaluations()
+                     if e.check_name == "great_expectations_hesitation"]
+    assert not hesitation.passed and hesitation.severity == dg.AssetCheckSeverity.WARN
+    aggregated = _table(warehouse_dirs, "aggregated_traits")
+    assert aggregated["score"].isna().all() and (aggregated["n_models"] == 0).all()
 
 
 def test_an_instruction_inside_a_bio_cannot_break_the_output(warehouse_dirs, llm_setup, server, tmp_path):
