@@ -1,8 +1,10 @@
-"""The one place that wires the platform: assets, checks, jobs and resources. `workspace.yaml` loads this module."""
+"""The one place that wires the platform: assets, checks, jobs, automation and resources. `workspace.yaml` loads
+this module."""
 import dagster as dg
 
 from assets import bios, traits
-from assets.partitions import dataset_partitions, league_partitions
+from assets.jobs import bios_job, dataset_reports_job, traits_job
+from assets.schedules import traits_daily_recheck
 from personax_platform import settings
 from personax_platform.config.datasets import config_path
 from personax_platform.llm.models import models_path
@@ -11,34 +13,20 @@ from resources.landing import LandingResource
 from resources.llm import LLMResource
 from resources.warehouse import WarehouseIOManager, WarehouseResource
 
-bios_job = dg.define_asset_job(
-    "bios_job",
-    selection=dg.AssetSelection.assets(bios.raw_bios, bios.bios),
-    partitions_def=league_partitions,
-    description="Landing files of one league → raw_bios → bios + rejected_bios, validated by GX.",
-)
-traits_job = dg.define_asset_job(
-    "traits_job",
-    selection=dg.AssetSelection.assets(traits.trait_texts, traits.trait_scores, traits.aggregated_traits),
-    partitions_def=league_partitions,
-    description="One league's bios → LLM trait texts (cached) → parsed scores → aggregated traits.",
-)
-cohort_summary_job = dg.define_asset_job(
-    "cohort_summary_job",
-    selection=dg.AssetSelection.assets(bios.cohort_summary),
-    partitions_def=dataset_partitions,
-    description="Per-dataset profile of the canonical bios of all its leagues.",
-)
-
 warehouse = WarehouseResource(lake_dir=str(settings.lake_dir()), catalog_path=str(settings.warehouse_path()))
 
 defs = dg.Definitions(
     assets=[bios.raw_bios, bios.bios, bios.cohort_summary,
-            traits.trait_texts, traits.trait_scores, traits.aggregated_traits],
+            traits.trait_texts, traits.trait_scores, traits.aggregated_traits, traits.trait_agreement],
     asset_checks=[bios.raw_bios_check, bios.bios_check, traits.trait_texts_check, traits.trait_scores_check,
                   traits.trait_scores_hesitation_check, traits.aggregated_traits_check,
                   traits.trait_texts_prompt_is_current],
-    jobs=[bios_job, traits_job, cohort_summary_job],
+    jobs=[bios_job, traits_job, dataset_reports_job],
+    schedules=[traits_daily_recheck],
+    # Declarative automation runs by default (Dagster creates the sensor stopped unless told otherwise).
+    sensors=[dg.AutomationConditionSensorDefinition(
+        "default_automation_condition_sensor", target=dg.AssetSelection.all(),
+        default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=60)],
     resources={
         "io_manager": WarehouseIOManager(warehouse=warehouse),
         "warehouse": warehouse,

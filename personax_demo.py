@@ -31,7 +31,7 @@ def run_demo(instance: dg.DagsterInstance) -> list[str]:
     config = load_config()
     traits_config = {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE}}}}
     steps = [("bios_job", config.leagues, QUIET), ("traits_job", config.leagues, traits_config),
-             ("cohort_summary_job", list(config.datasets), QUIET)]
+             ("dataset_reports_job", list(config.datasets), QUIET)]
     failures = []
     for job_name, partitions, run_config in steps:
         job = defs.resolve_job_def(job_name)

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from assets.bios import BIOS
 from assets.metadata import counts_table, markdown_table, table_metadata
-from assets.partitions import league_partitions
+from assets.partitions import dataset_partitions, league_partitions, league_to_dataset
 from expectations.asset_checks import gx_asset_check
 from personax_platform import settings
 from personax_platform.llm.embedded import DEMO_DISCLAIMER
@@ -21,6 +21,7 @@ from personax_platform.llm.models import load_models, models_path
 from personax_platform.prompts import current_prompts_dir, load_prompt
 from personax_platform.traits import schema
 from personax_platform.traits.aggregate import agreement, aggregate_scores
+from personax_platform.traits.freshness import inference_gaps
 from personax_platform.traits.inference import (
     build_requests,
     long_scores,
@@ -36,6 +37,7 @@ OWNERS = ["team:ml-research"]
 TRAIT_TEXTS = dg.AssetKey([GROUP, "trait_texts"])
 TRAIT_SCORES = dg.AssetKey([GROUP, "trait_scores"])
 AGGREGATED_TRAITS = dg.AssetKey([GROUP, "aggregated_traits"])
+TRAIT_AGREEMENT = dg.AssetKey([GROUP, "trait_agreement"])
 
 
 def _inference_code_version() -> str:
@@ -44,6 +46,15 @@ def _inference_code_version() -> str:
     models = [m.model_dump(exclude={"api_key_env", "rpm", "tpm", "max_concurrency", "timeout_s", "max_retries"})
               for m in load_models(models_path())]
     return hashlib.sha256(f"{prompt.sha}|{models}".encode()).hexdigest()[:16]
+
+
+# Re-infer when bios change (eager) or when the prompt or model list changes (the code version); the
+# default automation sensor evaluates this, and the daily re-check schedule backs it up.
+REINFER_WHEN_INPUTS_CHANGE = dg.AutomationCondition.eager() | (
+    dg.AutomationCondition.code_version_changed()
+    & ~dg.AutomationCondition.any_deps_missing()
+    & ~dg.AutomationCondition.in_progress()
+)
 
 
 class TraitTextsConfig(dg.Config):
@@ -59,6 +70,7 @@ class TraitTextsConfig(dg.Config):
     group_name=GROUP,
     partitions_def=league_partitions,
     code_version=_inference_code_version(),
+    automation_condition=REINFER_WHEN_INPUTS_CHANGE,
     owners=OWNERS,
     kinds={"litellm", "python", "parquet"},
     pool="llm",
@@ -111,6 +123,7 @@ def _inference_metadata(current: pd.DataFrame, llm: LLMResource) -> dict:
 
 @dg.asset(
     key=TRAIT_SCORES,
+    automation_condition=dg.AutomationCondition.eager(),
     ins={"texts": dg.AssetIn(key=TRAIT_TEXTS)},
     group_name=GROUP,
     partitions_def=league_partitions,
@@ -139,6 +152,7 @@ def _zero_rate(scores: pd.DataFrame) -> float:
 
 @dg.asset(
     key=AGGREGATED_TRAITS,
+    automation_condition=dg.AutomationCondition.eager(),
     ins={"scores": dg.AssetIn(key=TRAIT_SCORES)},
     group_name=GROUP,
     partitions_def=league_partitions,
@@ -157,6 +171,32 @@ def aggregated_traits(context: dg.AssetExecutionContext, scores: pd.DataFrame) -
     return dg.Output(aggregated, metadata={
         **table_metadata(aggregated, None, schema.AGGREGATED_TRAITS),
         "agreement": dg.MetadataValue.md(markdown_table(agreement(long), rows=10)),
+    })
+
+
+@dg.asset(
+    key=TRAIT_AGREEMENT,
+    ins={"scores": dg.AssetIn(key=TRAIT_SCORES, partition_mapping=league_to_dataset)},
+    automation_condition=dg.AutomationCondition.eager(),
+    group_name=GROUP,
+    partitions_def=dataset_partitions,
+    owners=OWNERS,
+    kinds={"python", "parquet"},
+    description=(
+        "Inter-model agreement per dataset and trait, over every league of the dataset: exact agreement, mean "
+        "Spearman over model pairs and ordinal Krippendorff's alpha, with 0 (insufficient information) as missing. "
+        "NaN with a reason where a statistic is undefined (e.g. a single configured model)."
+    ),
+)
+def trait_agreement(context: dg.AssetExecutionContext, scores: pd.DataFrame) -> dg.Output:
+    table = agreement(long_scores(scores))
+    table.insert(0, "dataset", context.partition_key)
+    table["models"] = ",".join(sorted(scores["model"].unique()))
+    table["prompt_sha"] = ",".join(sorted(scores["prompt_sha"].unique()))
+    return dg.Output(table, metadata={
+        **table_metadata(table),
+        "agreement": dg.MetadataValue.md(markdown_table(table.drop(columns=["dataset", "prompt_sha"]), rows=10)),
+        "pooled_krippendorff_alpha": float(table["krippendorff_alpha"].iloc[-1]),
     })
 
 
@@ -181,18 +221,19 @@ aggregated_traits_check = gx_asset_check(AGGREGATED_TRAITS, blocking=True, param
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", dg.PreviewWarning)
 
-    @dg.asset_check(asset=TRAIT_TEXTS, partitions_def=league_partitions, blocking=False,
-                    description="Backstop for Dagster's staleness gaps on partitioned assets: every person × "
-                                "configured model in the partition has an answer from the prompt version active now.")
-    def trait_texts_prompt_is_current(llm: LLMResource, trait_texts: pd.DataFrame) -> dg.AssetCheckResult:
-        prompt, models = llm.prompt(), {m.name for m in llm.models()}
-        mine = trait_texts[trait_texts["model"].isin(models)]
-        everyone = set(zip(mine["person_id"], mine["model"]))
-        current = mine[mine["prompt_sha"] == prompt.sha]
-        stale = everyone - set(zip(current["person_id"], current["model"]))
+    @dg.asset_check(
+        asset=TRAIT_TEXTS, partitions_def=league_partitions, blocking=False,
+        additional_ins={"people": dg.AssetIn(key=BIOS)},
+        description="Backstop for Dagster's staleness gaps on partitioned assets: fails when a person × configured "
+                    "model has answers from earlier prompt versions only. Also reports never-rated and failed pairs.")
+    def trait_texts_prompt_is_current(llm: LLMResource, trait_texts: pd.DataFrame,
+                                      people: pd.DataFrame) -> dg.AssetCheckResult:
+        prompt = llm.prompt()
+        gaps = inference_gaps(trait_texts, people["person_id"], prompt.sha, [m.name for m in llm.models()])
         return dg.AssetCheckResult(
-            passed=not stale,
-            metadata={"active_prompt_sha": prompt.sha, "stale_person_models": len(stale)},
-            description=(f"{len(stale)} person × model pairs have no answer from the active prompt {prompt.id} "
-                         f"({prompt.sha[:12]}): re-materialize this partition") if stale else None,
+            passed=not gaps.stale,
+            metadata={"active_prompt_sha": prompt.sha, "stale_pairs": gaps.stale, "never_rated_pairs": gaps.unrated,
+                      "failed_pairs": gaps.failed},
+            description=(f"{gaps.describe()}: the prompt {prompt.id} changed ({prompt.sha[:12]}), re-materialize this "
+                         "partition" if gaps.stale else gaps.describe()),
         )

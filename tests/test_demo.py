@@ -21,6 +21,7 @@ def _counts(catalog) -> dict[str, int]:
 
 
 def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_path):
+    project_env = {**project_env, "PERSONAX_DEMO_PEOPLE": "1"}  # one embedded-LLM call per league (~13 s each)
     first = _run_demo(project_env)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
     catalog = tmp_path / "data" / "warehouse.duckdb"
@@ -29,14 +30,22 @@ def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_pa
     assert "FAILED" not in first.stdout
     for league in config.leagues:  # raw_bios and bios are each validated by their GX suite
         assert re.search(rf"bios_job +{league} +ok +checks passed 2/2", first.stdout), first.stdout
+        assert re.search(rf"traits_job +{league} +ok", first.stdout), first.stdout
     for dataset in config.datasets:
-        assert re.search(rf"cohort_summary_job +{dataset} +ok", first.stdout), first.stdout
+        assert re.search(rf"dataset_reports_job +{dataset} +ok", first.stdout), first.stdout
+    assert "NOT valid trait estimates" in first.stdout
     counts = _counts(catalog)
     assert set(counts) == set(config.leagues) and min(counts.values()) >= 20
     with duckdb.connect(str(catalog), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM bios.rejected_bios").fetchone()[0] > 0
         assert con.execute("SELECT count(*) FROM bios.cohort_summary").fetchone()[0] == len(config.leagues)
+        texts = con.execute("SELECT league, status FROM traits.trait_texts").fetchall()
+        assert sorted(league for league, _ in texts) == sorted(config.leagues) and {s for _, s in texts} == {"ok"}
+        assert con.execute("SELECT count(DISTINCT dataset) FROM traits.trait_agreement").fetchone()[0] == 2
 
     second = _run_demo(project_env)
     assert second.returncode == 0, second.stderr[-3000:]
     assert _counts(catalog) == counts
+    with duckdb.connect(str(catalog), read_only=True) as con:  # the re-run is served from the response cache
+        assert con.execute("SELECT bool_and(cache_hit), count(*) FROM traits.trait_texts").fetchone() == (
+            True, len(config.leagues))

@@ -1,0 +1,24 @@
+"""Asset jobs: the units people launch from the UI (Jobs tab), the demo runs, and schedules target."""
+import dagster as dg
+
+from assets import bios, traits
+from assets.partitions import dataset_partitions, league_partitions
+
+bios_job = dg.define_asset_job(
+    "bios_job",
+    selection=dg.AssetSelection.assets(bios.raw_bios, bios.bios),
+    partitions_def=league_partitions,
+    description="Landing files of one league → raw_bios → bios + rejected_bios, validated by GX.",
+)
+traits_job = dg.define_asset_job(
+    "traits_job",
+    selection=dg.AssetSelection.assets(traits.trait_texts, traits.trait_scores, traits.aggregated_traits),
+    partitions_def=league_partitions,
+    description="One league's bios → LLM trait texts (cached) → parsed scores → aggregated traits.",
+)
+dataset_reports_job = dg.define_asset_job(
+    "dataset_reports_job",
+    selection=dg.AssetSelection.assets(bios.cohort_summary, traits.trait_agreement),
+    partitions_def=dataset_partitions,
+    description="Per dataset, over all its leagues: the cohort profile and the inter-model trait agreement.",
+)
