@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 UI_PORT ?= 3000
 
-.PHONY: install demo test ui validate lock clean-data
+.PHONY: install demo test ui bench validate lock clean-data
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ test: install
 ## Web UI (webserver + daemon) on 127.0.0.1.
 ui: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
+
+## Benchmarks (benchmarks/README.md): LLM throughput against its bound, warm-cache re-materialization.
+bench: install
+	$(BIN)/python -m benchmarks.trait_texts_throughput
+	$(BIN)/python -m benchmarks.trait_texts_warm_cache
 
 ## Re-resolve the pinned set into requirements.lock (see README, "Upgrading dependencies").
 lock:

@@ -183,3 +183,24 @@ class FakeOpenAIServer:
 def _error(status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> web.Response:
     return web.json_response({"error": {"message": message, "type": code, "param": None, "code": code}},
                              status=status, headers=headers)
+
+
+def main() -> None:
+    """Serve in a process of its own (benchmarks: the client under test keeps the GIL to itself)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-s", type=float, default=0.0)
+    parser.add_argument("--lifetime-s", type=float, default=3600.0)
+    parser.add_argument("--answer", help="fixed answer content (default: echo the user message as JSON)")
+    args = parser.parse_args()
+    answer = echo_answer if args.answer is None else (lambda body: args.answer)
+    server = FakeOpenAIServer(latency_s=args.latency_s, max_lifetime_s=args.lifetime_s, answer=answer).start()
+    print(server.api_base, flush=True)
+    sys.stdin.read()  # until the parent closes stdin or exits
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
