@@ -21,6 +21,7 @@ from personax_platform.llm.models import load_models, models_path
 from personax_platform.prompts import current_prompts_dir, load_prompt
 from personax_platform.traits import schema
 from personax_platform.traits.aggregate import agreement, aggregate_scores
+from personax_platform.traits.constants import TRAITS
 from personax_platform.traits.freshness import inference_gaps
 from personax_platform.traits.inference import (
     build_requests,
@@ -140,14 +141,24 @@ def trait_scores(llm: LLMResource, texts: pd.DataFrame) -> dg.Output:
     return dg.Output(scores, metadata={
         **table_metadata(scores, None, schema.TRAIT_SCORES),
         "status": dg.MetadataValue.md(counts_table(scores["status"].value_counts(), "status")),
-        "insufficient_information_rate": _zero_rate(scores),
+        "insufficient_information_rate": _zero_rate(long_scores(scores)),
+        "parse_failure_rate": float((scores["status"] == "parse_failed").mean()) if len(scores) else float("nan"),
+        "score_distribution": dg.MetadataValue.md(_distribution(long_scores(scores))),
     })
 
 
-def _zero_rate(scores: pd.DataFrame) -> float:
+def _zero_rate(answered: pd.DataFrame) -> float:
     """The paper's hesitation rate: share of parsed trait scores that are 0 (insufficient information)."""
-    answered = long_scores(scores)
     return float((answered["score"] == 0).mean()) if len(answered) else float("nan")
+
+
+def _distribution(answered: pd.DataFrame) -> str:
+    """Trait × score counts, as the UI's score histogram (0 = insufficient information)."""
+    if answered.empty:
+        return "No parsed scores."
+    counts = pd.crosstab(answered["trait"], answered["score"]).reindex(list(TRAITS), fill_value=0)
+    counts.columns = [f"score {c}" for c in counts.columns]
+    return markdown_table(counts.reset_index(), rows=len(counts))
 
 
 @dg.asset(

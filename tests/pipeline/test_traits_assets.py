@@ -60,6 +60,23 @@ def test_every_person_and_model_gets_a_text_a_score_row_and_a_median(warehouse_d
     assert all(e.passed for e in result.get_asset_check_evaluations())
 
 
+def test_materializations_report_calls_cost_latency_and_score_distribution(warehouse_dirs, llm_setup, server):
+    resources = llm_resources(warehouse_dirs, *llm_setup)
+    materialize_traits(resources, max_people=2)
+    result = materialize_traits(resources, max_people=3)  # 2 cached people, 1 new
+    metadata = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
+    texts = {k: getattr(v, "value", v) for k, v in metadata[traits.TRAIT_TEXTS].items()}
+    assert (texts["requests"], texts["cache_hits"], texts["new_calls"], texts["failures"]) == (9, 6, 3, 0)
+    assert texts["input_tokens"] > 0 and texts["output_tokens"] > 0 and texts["cost_usd"] >= 0
+    assert 0 < texts["latency_p50_s"] <= texts["latency_p95_s"] < 5
+    assert "Observed public behaviour" in texts["sample_descriptions"] and "notice" not in texts
+    assert "sk-test" not in str(metadata)  # the API key never reaches metadata
+    scores = {k: getattr(v, "value", v) for k, v in metadata[traits.TRAIT_SCORES].items()}
+    assert scores["parse_failure_rate"] == 0 and 0 <= scores["insufficient_information_rate"] <= 1
+    assert all(f"| {trait} |" in scores["score_distribution"] for trait in TRAITS)
+    assert "krippendorff" in metadata[traits.AGGREGATED_TRAITS]["agreement"].value
+
+
 def test_rematerializing_reuses_every_cached_answer(warehouse_dirs, llm_setup, server):
     resources = llm_resources(warehouse_dirs, *llm_setup)
     materialize_traits(resources)
