@@ -11,8 +11,11 @@ import pandas as pd
 
 from assets import traits
 from assets.partitions import league_partitions
+from personax_platform.config.datasets import load_config
 from personax_platform.prompts import FENCE_CLOSE
+from personax_platform.traits.aggregate import ALL_TRAITS, agreement
 from personax_platform.traits.constants import TRAITS
+from personax_platform.traits.inference import long_scores
 from tests.llm.fake_openai_server import MALFORMED, user_content
 from tests.pipeline.resources import pipeline_resources
 from tests.pipeline.traits_support import (
@@ -173,3 +176,40 @@ def test_an_instruction_inside_a_bio_cannot_break_the_output(warehouse_dirs, llm
     assert len(victim) == len(MODELS) and (victim["status"] == "llm_failed").all()
     assert victim["reason"].str.contains("JSON|parse", case=False).all() and victim[list(TRAITS)].isna().all().all()
     assert (scores.drop(victim.index)["status"] == "ok").all()
+
+
+def test_an_edited_bio_resends_only_that_persons_requests(warehouse_dirs, llm_setup, server, tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(pipeline_resources(warehouse_dirs)["landing"].landing_dir, landing)
+    resources = {**llm_resources(warehouse_dirs, *llm_setup),
+                 "landing": pipeline_resources(warehouse_dirs, landing)["landing"]}
+    assert materialize_traits(resources, max_people=30).success
+    calls = server.total_calls
+    players = landing / "athlepersona" / "pga" / "players.csv"
+    frame = pd.read_csv(players, dtype=str, keep_default_na=False)
+    rated = set(person_names(warehouse_dirs).values())
+    row = next(i for i in frame.index if frame.loc[i, "player_name"] in rated)
+    frame.loc[row, "nationality"] = "Norwegian"  # a corrected nationality: one person's rendered bio changes
+    frame.to_csv(players, index=False)
+    assert materialize_traits(resources, max_people=30).success
+    assert server.total_calls - calls == len(MODELS)
+    texts = read_table(warehouse_dirs, "trait_texts")
+    assert (~texts["cache_hit"]).sum() == len(MODELS) and len(texts) == 30 * len(MODELS)
+
+
+def test_trait_agreement_covers_every_league_of_the_dataset(warehouse_dirs, llm_setup, server):
+    resources = llm_resources(warehouse_dirs, *llm_setup)
+    leagues = load_config().datasets["athlepersona"].leagues
+    for league in leagues:
+        assert materialize_traits(resources, league=league, max_people=3).success
+    scores = read_table(warehouse_dirs, "trait_scores")
+    stored_scores = dg.AssetSpec(traits.TRAIT_SCORES, partitions_def=league_partitions)
+    result = dg.materialize([stored_scores, traits.trait_agreement], selection=[traits.trait_agreement],
+                            partition_key="athlepersona", resources=resources)
+    assert result.success
+    table = read_table(warehouse_dirs, "trait_agreement").set_index("trait")
+    assert list(table.index) == [*TRAITS, ALL_TRAITS] and set(table["dataset"]) == {"athlepersona"}
+    assert table.loc[ALL_TRAITS, "models"] == ",".join(MODELS)
+    expected = agreement(long_scores(scores)).set_index("trait")
+    pd.testing.assert_series_equal(table["krippendorff_alpha"], expected["krippendorff_alpha"])
+    assert table.loc[ALL_TRAITS, "n_persons"] <= 3 * len(leagues) and table["krippendorff_alpha"].notna().any()
