@@ -175,7 +175,7 @@ def _distribution(answered: pd.DataFrame) -> str:
         "is in the metadata."
     ),
 )
-def aggregated_traits(context: dg.AssetExecutionContext, scores: pd.DataFrame) -> dg.Output:
+def aggregated_traits(scores: pd.DataFrame) -> dg.Output:
     long = long_scores(scores)
     people = scores[["person_id", "dataset", "league", "prompt_sha"]].drop_duplicates("person_id")
     aggregated = aggregate_scores(long).merge(people, on="person_id", how="left")[schema.AGGREGATED_TRAITS.names]
