@@ -3,7 +3,8 @@ this module."""
 import dagster as dg
 
 from assets import bios, traits
-from assets.jobs import bios_job, dataset_reports_job, traits_job
+from assets.jobs import bios_job, dataset_reports_job, prompt_consistency_job, traits_job
+from assets.prompt_consistency import prompt_consistency
 from assets.schedules import traits_daily_recheck
 from personax_platform import settings
 from personax_platform.config.datasets import config_path
@@ -17,11 +18,12 @@ warehouse = WarehouseResource(lake_dir=str(settings.lake_dir()), catalog_path=st
 
 defs = dg.Definitions(
     assets=[bios.raw_bios, bios.bios, bios.cohort_summary,
-            traits.trait_texts, traits.trait_scores, traits.aggregated_traits, traits.trait_agreement],
+            traits.trait_texts, traits.trait_scores, traits.aggregated_traits, traits.trait_agreement,
+            prompt_consistency],
     asset_checks=[bios.raw_bios_check, bios.bios_check, traits.trait_texts_check, traits.trait_scores_check,
                   traits.trait_scores_hesitation_check, traits.aggregated_traits_check,
                   traits.trait_texts_prompt_is_current],
-    jobs=[bios_job, traits_job, dataset_reports_job],
+    jobs=[bios_job, traits_job, dataset_reports_job, prompt_consistency_job],
     schedules=[traits_daily_recheck],
     # Declarative automation runs by default (Dagster creates the sensor stopped unless told otherwise).
     sensors=[dg.AutomationConditionSensorDefinition(

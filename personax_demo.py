@@ -1,4 +1,4 @@
-"""The README's main command: materialize the bios assets of every league and dataset from the landing files.
+"""The README's main command: bios, LLM traits and the prompt-consistency study for every league and dataset.
 
 Runs on the persistent Dagster instance in $DAGSTER_HOME (default ./dagster_home), so every run it makes is visible in
 the UI afterwards. Exits non-zero if any run or blocking check fails.
@@ -11,6 +11,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
+# Runs here are sequential, so the embedded model may use both cores (its default of 1 suits parallel runs).
+os.environ.setdefault("PERSONAX_EMBEDDED_THREADS", "2")
 
 import dagster as dg  # noqa: E402  (DAGSTER_HOME must be set first)
 
@@ -22,16 +24,21 @@ from personax_platform.warehouse import Lakehouse  # noqa: E402
 
 # Step-by-step event logs stay in the UI; the terminal gets one line per run.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-# The embedded LLM takes ~13 s per person on this CPU: the demo rates the first N people of each league.
+# The embedded LLM takes ~4 s per answer here (2 threads): the demo rates the first N people of each league.
 DEMO_PEOPLE = int(os.environ.get("PERSONAX_DEMO_PEOPLE", "3"))
+# A tiny study: 1 person × 6 prompt variants × 2 repeats per dataset. Temperature 0.8, because at the configured 0 a
+# deterministic model repeats itself exactly; a real study uses the defaults (20 people, 5 repeats).
+STUDY = {"sample_size": 1, "repeats": 2, "temperature": 0.8}
 
 
 def run_demo(instance: dg.DagsterInstance) -> list[str]:
     """Materialize every league partition (bios, then traits), then every dataset partition; return the failures."""
     config = load_config()
     traits_config = {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE}}}}
+    study_config = {**QUIET, "ops": {"prompt_consistency": {"config": STUDY}}}
     steps = [("bios_job", config.leagues, QUIET), ("traits_job", config.leagues, traits_config),
-             ("dataset_reports_job", list(config.datasets), QUIET)]
+             ("dataset_reports_job", list(config.datasets), QUIET),
+             ("prompt_consistency_job", list(config.datasets), study_config)]
     failures = []
     for job_name, partitions, run_config in steps:
         job = defs.resolve_job_def(job_name)
@@ -45,7 +52,7 @@ def run_demo(instance: dg.DagsterInstance) -> list[str]:
             notes = [f"{_check_name(c)} failed" for c in blocking]
             notes += [f"warning: {_check_name(c)}" for c in warnings]
             passed = sum(c.passed for c in checks)
-            print(f"{job_name:20s} {partition:12s} {status:6s} checks passed {passed}/{len(checks)} {'; '.join(notes)}",
+            print(f"{job_name:22s} {partition:12s} {status:6s} checks passed {passed}/{len(checks)} {'; '.join(notes)}",
                   flush=True)
             if status != "ok":
                 failures.append(f"{job_name}[{partition}]")
@@ -71,6 +78,13 @@ SELECT * FROM texts LEFT JOIN zeros USING (league, model) ORDER BY league, model
 """
 
 
+STUDY_SUMMARY_SQL = """
+SELECT dataset, model, variant, round(avg(mean_sd), 2) AS mean_sd, round(avg(missing_rate), 2) AS missing_rate,
+       round(avg(failure_rate), 2) AS failure_rate
+FROM analysis.prompt_consistency GROUP BY ALL ORDER BY dataset, model, mean_sd NULLS LAST, variant
+"""
+
+
 def main() -> int:
     with dg.DagsterInstance.get() as instance:
         failures = run_demo(instance)
@@ -80,12 +94,14 @@ def main() -> int:
     print("\n" + summary.to_string(index=False))
     print("\nTrait texts (embedded SmolLM2 by default: a working demo of the pipeline, NOT valid trait estimates):")
     print(Lakehouse(settings.lake_dir(), warehouse).query(TRAITS_SUMMARY_SQL).to_string(index=False))
+    print("\nPrompt-consistency study (tiny demo sample; mean SD across repeats on the common 1-3 scale):")
+    print(Lakehouse(settings.lake_dir(), warehouse).query(STUDY_SUMMARY_SQL).to_string(index=False))
     duckdb_cli = REPO_ROOT / ".venv" / "bin" / "duckdb"
     print(f"\nWarehouse (DuckDB catalog): {warehouse}\n"
           f"  {duckdb_cli} -readonly {warehouse} \"SELECT league, count(*) FROM bios.bios GROUP BY 1\"\n"
           f"  {duckdb_cli} -readonly {warehouse} \"SELECT league, field, reason FROM bios.rejected_bios\"\n"
           f"  {duckdb_cli} -readonly {warehouse} \"SELECT * FROM traits.aggregated_traits\"\n"
-          f"UI: make ui, then open http://127.0.0.1:3000 (Assets → bios, traits)")
+          f"UI: make ui, then open http://127.0.0.1:3000 (Assets → bios, traits, analysis)")
     if failures:
         print(f"\nFailed: {', '.join(failures)}", file=sys.stderr)
         return 1

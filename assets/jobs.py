@@ -2,6 +2,7 @@
 import dagster as dg
 
 from assets import bios, traits
+from assets.prompt_consistency import prompt_consistency
 from assets.partitions import dataset_partitions, league_partitions
 
 bios_job = dg.define_asset_job(
@@ -21,4 +22,11 @@ dataset_reports_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(bios.cohort_summary, traits.trait_agreement),
     partitions_def=dataset_partitions,
     description="Per dataset, over all its leagues: the cohort profile and the inter-model trait agreement.",
+)
+prompt_consistency_job = dg.define_asset_job(
+    "prompt_consistency_job",
+    selection=dg.AssetSelection.assets(prompt_consistency),
+    partitions_def=dataset_partitions,
+    description="The prompt-design consistency study of one dataset: six prompt variants × K repeats per model on a "
+                "stratified sample (refuses to start above its cost budget).",
 )

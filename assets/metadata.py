@@ -1,5 +1,7 @@
-"""Materialization metadata every table asset shows in the UI: row count, column schema and a preview."""
+"""Materialization metadata the UI shows: row count, column schema, previews, tables and images."""
 from __future__ import annotations
+
+import base64
 
 import dagster as dg
 import pandas as pd
@@ -51,3 +53,8 @@ def counts_table(counts: pd.Series, label: str) -> str:
     lines = [f"| {label} | rows |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in counts.items()]
     return "\n".join(lines)
+
+
+def image_metadata(png: bytes, alt: str) -> dg.MetadataValue:
+    """A PNG shown inline in the UI's metadata panel (markdown with a data URI)."""
+    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})")

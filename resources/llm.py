@@ -22,16 +22,23 @@ class LLMResource(dg.ConfigurableResource):
         return load_models(Path(self.models_config))
 
     def prompt(self) -> PromptTemplate:
-        return load_prompt(self.prompt_id, Path(self.prompts_dir))
+        """The active prompt."""
+        return self.load_prompt(self.prompt_id)
+
+    def load_prompt(self, prompt_id: str) -> PromptTemplate:
+        """Any prompt of the prompts directory (the consistency study asks all six variants)."""
+        return load_prompt(prompt_id, Path(self.prompts_dir))
 
     def uses_embedded_model(self) -> bool:
         return any(m.model.startswith(f"{EMBEDDED_PROVIDER}/") for m in self.models())
 
-    def complete(self, requests: list[LLMRequest], run_id: str) -> list[LLMResult]:
-        """Cached answers are reused; the rest are sent, and an answer that does not parse is retried."""
+    def complete(self, requests: list[LLMRequest], run_id: str,
+                 prompt: PromptTemplate | None = None) -> list[LLMResult]:
+        """Cached answers are reused; the rest are sent, and an answer that does not parse under `prompt` (the
+        active prompt by default) is retried."""
         if self.uses_embedded_model():
             register_embedded_provider()
-        prompt = self.prompt()
+        prompt = prompt or self.prompt()
         Path(self.cache_path).parent.mkdir(parents=True, exist_ok=True)
         with ResponseCache(Path(self.cache_path)) as cache:
             return complete_all_sync(requests, cache, validate=lambda raw: parse_answer(raw, prompt), run_id=run_id)

@@ -21,7 +21,7 @@ def _counts(catalog) -> dict[str, int]:
 
 
 def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_path):
-    project_env = {**project_env, "PERSONAX_DEMO_PEOPLE": "1"}  # one embedded-LLM call per league (~13 s each)
+    project_env = {**project_env, "PERSONAX_DEMO_PEOPLE": "1"}  # one embedded-LLM call per league (~4 s each)
     first = _run_demo(project_env)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
     catalog = tmp_path / "data" / "warehouse.duckdb"
@@ -33,6 +33,7 @@ def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_pa
         assert re.search(rf"traits_job +{league} +ok", first.stdout), first.stdout
     for dataset in config.datasets:
         assert re.search(rf"dataset_reports_job +{dataset} +ok", first.stdout), first.stdout
+        assert re.search(rf"prompt_consistency_job +{dataset} +ok", first.stdout), first.stdout
     assert "NOT valid trait estimates" in first.stdout
     counts = _counts(catalog)
     assert set(counts) == set(config.leagues) and min(counts.values()) >= 20
@@ -42,6 +43,9 @@ def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_pa
         texts = con.execute("SELECT league, status FROM traits.trait_texts").fetchall()
         assert sorted(league for league, _ in texts) == sorted(config.leagues) and {s for _, s in texts} == {"ok"}
         assert con.execute("SELECT count(DISTINCT dataset) FROM traits.trait_agreement").fetchone()[0] == 2
+        # the tiny study: 6 variants per dataset, every trait, all answered
+        assert con.execute("SELECT count(*), bool_and(failure_rate = 0) FROM analysis.prompt_consistency").fetchone() \
+            == (2 * 6 * 5, True)
 
     second = _run_demo(project_env)
     assert second.returncode == 0, second.stderr[-3000:]

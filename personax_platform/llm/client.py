@@ -197,8 +197,8 @@ def _call_kwargs(request: LLMRequest) -> dict[str, Any]:
         "max_retries": 0,
         **model.extra,
     }
-    if model.seed is not None:
-        kwargs["seed"] = model.seed
+    if request.seed is not None:
+        kwargs["seed"] = request.seed
     if model.api_base is not None:
         kwargs["api_base"] = model.api_base
     if model.api_key_env is not None:

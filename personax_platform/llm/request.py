@@ -15,13 +15,26 @@ _HASH_VERSION = 1
 @dataclass(frozen=True)
 class LLMRequest:
     """`key` is the caller's row key (e.g. person x prompt x model); `metadata` (prompt id, prompt sha, ...) travels
-    to the result. Neither is part of the request hash: the same rendered request is the same answer."""
+    to the result. Neither is part of the request hash: the same rendered request is the same answer.
+
+    `repeat` > 0 asks the same question again as a distinct request (repeated-sampling studies): it is part of the
+    hash, so the cache keeps every repeat, and it offsets the model's seed where one is configured."""
 
     key: str
     model: ModelConfig
     messages: list[dict[str, Any]]
     response_schema: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
+    repeat: int = 0
+
+    def __post_init__(self) -> None:
+        if self.repeat < 0:
+            raise ValueError(f"{self.key}: repeat must be >= 0, got {self.repeat}")
+
+    @property
+    def seed(self) -> int | None:
+        """The seed sent to the provider: the model's, offset by the repeat index."""
+        return None if self.model.seed is None else self.model.seed + self.repeat
 
 
 def request_hash(request: LLMRequest) -> str:
@@ -44,5 +57,7 @@ def request_hash(request: LLMRequest) -> str:
             "extra": model.extra,
         },
     }
+    if request.repeat:  # absent for repeat 0, so the keys of single-answer requests never changed
+        payload["repeat"] = request.repeat
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

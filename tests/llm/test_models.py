@@ -13,7 +13,7 @@ def test_default_config_is_the_single_embedded_offline_model() -> None:
     (model,) = load_models(REPO_ROOT / "config" / "models.yaml")
     assert model.name == "smollm2"
     assert model.model == "personax-embedded/smollm2-135m-instruct"
-    assert (model.temperature, model.seed, model.max_concurrency) == (0.0, 0, 2)
+    assert (model.temperature, model.seed, model.max_concurrency) == (0.0, 0, 1)
     assert model.api_key_env is None
 
 

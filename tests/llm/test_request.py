@@ -34,7 +34,8 @@ def test_hash_is_stable_sha256_independent_of_dict_order() -> None:
     {"model": MODEL.model_copy(update={"seed": 2})},
     {"model": MODEL.model_copy(update={"api_base": "http://127.0.0.1:8000/v1"})},
     {"model": MODEL.model_copy(update={"extra": {"top_p": 0.5}})},
-], ids=["messages", "schema", "model", "temperature", "max_tokens", "seed", "api_base", "extra"])
+    {"repeat": 1},
+], ids=["messages", "schema", "model", "temperature", "max_tokens", "seed", "api_base", "extra", "repeat"])
 def test_hash_changes_with_anything_that_changes_the_answer(changes: dict[str, Any]) -> None:
     assert request_hash(_request(**changes)) != request_hash(_request())
 
@@ -55,3 +56,12 @@ def test_hash_does_not_depend_on_the_api_key_value(monkeypatch: pytest.MonkeyPat
     first = request_hash(_request())
     monkeypatch.setenv("OPENAI_API_KEY", "sk-two")
     assert request_hash(_request()) == first
+
+
+def test_each_repeat_is_its_own_request_and_offsets_a_configured_seed() -> None:
+    hashes = {request_hash(_request(repeat=r)) for r in range(5)}
+    assert len(hashes) == 5
+    assert [_request(repeat=r, model=MODEL.model_copy(update={"seed": 7})).seed for r in (0, 3)] == [7, 10]
+    assert _request(repeat=3, model=MODEL.model_copy(update={"seed": None})).seed is None
+    with pytest.raises(ValueError, match="repeat must be >= 0"):
+        _request(repeat=-1)

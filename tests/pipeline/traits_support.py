@@ -65,9 +65,9 @@ def materialize_traits(resources: dict, league: str = "pga", max_people: int = 6
                           run_config=config, raise_on_error=False)
 
 
-def read_table(warehouse_dirs, table: str) -> pd.DataFrame:
+def read_table(warehouse_dirs, table: str, schema: str = "traits") -> pd.DataFrame:
     with duckdb.connect(str(warehouse_dirs["catalog_path"]), read_only=True) as con:
-        return con.execute(f"SELECT * FROM traits.{table}").df()
+        return con.execute(f"SELECT * FROM {schema}.{table}").df()
 
 
 def person_names(warehouse_dirs) -> dict[str, str]:
