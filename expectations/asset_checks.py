@@ -41,11 +41,13 @@ def gx_asset_check(
     parameters: Callable[[], Mapping[str, Any]],
     partitions_def: dg.PartitionsDefinition | None = None,
     suite: str | None = None,
+    view: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> dg.AssetChecksDefinition:
     """The ``great_expectations`` check of an asset; the suite file must exist.
 
     ``parameters`` supplies the suite's ``$PARAMETER`` values (e.g. the configured leagues) when the check runs.
     ``suite`` names an extra suite of the same asset that needs a different severity than its main one.
+    ``view`` derives columns GX cannot compute itself (e.g. the norm of an embedding) from the stored table.
     """
     key = dg.AssetKey.from_coercible(asset_key)
     path = suite_path_for(key, suite)
@@ -63,14 +65,15 @@ def gx_asset_check(
             partitions_def=partitions_def,
             description=f"Great Expectations suite {path.stem} (expectations/suites/{path.name}); {mode}.",
             metadata={"suite_path": dg.MetadataValue.path(str(path))},
-        )(_validate_stored(key, parameters, blocking, suite))
+        )(_validate_stored(key, parameters, blocking, suite, view))
     return check
 
 
 def _validate_stored(key: dg.AssetKey, parameters: Callable[[], Mapping[str, Any]], blocking: bool,
-                     suite: str | None) -> Callable:
+                     suite: str | None, view: Callable[[pd.DataFrame], pd.DataFrame] | None) -> Callable:
     def great_expectations(stored: pd.DataFrame) -> dg.AssetCheckResult:
-        return gx_check_result(key, stored, parameters(), blocking=blocking, suite=suite)
+        table = view(stored) if view is not None else stored
+        return gx_check_result(key, table, parameters(), blocking=blocking, suite=suite)
 
     return great_expectations
 
