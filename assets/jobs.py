@@ -1,8 +1,9 @@
 """Asset jobs: the units people launch from the UI (Jobs tab), the demo runs, and schedules target."""
 import dagster as dg
 
-from assets import bios, traits
+from assets import bios, embeddings, traits
 from assets.prompt_consistency import prompt_consistency
+from assets.release import persona_release
 from assets.partitions import dataset_partitions, league_partitions
 
 bios_job = dg.define_asset_job(
@@ -29,4 +30,16 @@ prompt_consistency_job = dg.define_asset_job(
     partitions_def=dataset_partitions,
     description="The prompt-design consistency study of one dataset: six prompt variants × K repeats per model on a "
                 "stratified sample (refuses to start above its cost budget).",
+)
+embeddings_job = dg.define_asset_job(
+    "embeddings_job",
+    selection=dg.AssetSelection.assets(embeddings.face_embeddings, embeddings.text_embeddings),
+    partitions_def=league_partitions,
+    description="One league's bio photos → face embeddings; its trait descriptions → text embeddings.",
+)
+release_job = dg.define_asset_job(
+    "release_job",
+    selection=dg.AssetSelection.assets(persona_release),
+    partitions_def=dataset_partitions,
+    description="The dataset's privacy-first release folder (published when PERSONAX_HF_REPO is set).",
 )

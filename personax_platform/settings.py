@@ -53,3 +53,18 @@ def _rate(variable: str, default: float) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{variable}={raw!r} is outside [0, 1]")
     return value
+
+
+def release_dir() -> Path:
+    """Where release folders are written (one per dataset), before any publishing."""
+    return Path(os.environ.get("PERSONAX_RELEASE_DIR", data_dir() / "release"))
+
+
+def release_secret_file() -> Path:
+    """The generated release secret, used when PERSONAX_RELEASE_SECRET is not set; keep it private and backed up."""
+    return Path(os.environ.get("PERSONAX_RELEASE_SECRET_FILE", data_dir() / "release_secret"))
+
+
+def hub_repo_template() -> str:
+    """Hub dataset repo per dataset, e.g. 'my-lab/personax-{dataset}'; empty: releases are not published."""
+    return os.environ.get("PERSONAX_HF_REPO", "")

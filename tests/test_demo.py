@@ -21,7 +21,8 @@ def _counts(catalog) -> dict[str, int]:
 
 
 def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_path):
-    project_env = {**project_env, "PERSONAX_DEMO_PEOPLE": "1"}  # one embedded-LLM call per league (~4 s each)
+    # One embedded-LLM call per league (~4 s each) and a two-variant study keep this test short.
+    project_env = {**project_env, "PERSONAX_DEMO_PEOPLE": "1", "PERSONAX_DEMO_VARIANTS": "number-l3-inc,text-l3-inc"}
     first = _run_demo(project_env)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
     catalog = tmp_path / "data" / "warehouse.duckdb"
@@ -43,9 +44,11 @@ def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_pa
         texts = con.execute("SELECT league, status FROM traits.trait_texts").fetchall()
         assert sorted(league for league, _ in texts) == sorted(config.leagues) and {s for _, s in texts} == {"ok"}
         assert con.execute("SELECT count(DISTINCT dataset) FROM traits.trait_agreement").fetchone()[0] == 2
-        # the tiny study: 6 variants per dataset, every trait, all answered
+        # the tiny study: 2 variants per dataset, every trait, all answered
         assert con.execute("SELECT count(*), bool_and(failure_rate = 0) FROM analysis.prompt_consistency").fetchone() \
-            == (2 * 6 * 5, True)
+            == (2 * 2 * 5, True)
+        assert con.execute("SELECT count(DISTINCT dataset) FROM release.persona_release").fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM embeddings.text_embeddings").fetchone()[0] == len(config.leagues)
 
     second = _run_demo(project_env)
     assert second.returncode == 0, second.stderr[-3000:]

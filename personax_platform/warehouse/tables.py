@@ -2,6 +2,8 @@
 import pyarrow as pa
 
 from personax_platform.bios import schema as bios_schema
+from personax_platform.faces import schema as faces_schema
+from personax_platform.text_embeddings import schema as text_schema
 from personax_platform.traits import schema as traits_schema
 
 _SCHEMAS: dict[str, pa.Schema] = {
@@ -11,6 +13,8 @@ _SCHEMAS: dict[str, pa.Schema] = {
     "traits.trait_texts": traits_schema.TRAIT_TEXTS,
     "traits.trait_scores": traits_schema.TRAIT_SCORES,
     "traits.aggregated_traits": traits_schema.AGGREGATED_TRAITS,
+    "embeddings.face_embeddings": faces_schema.FACE_EMBEDDINGS,
+    "embeddings.text_embeddings": text_schema.TEXT_EMBEDDINGS,
 }
 
 

