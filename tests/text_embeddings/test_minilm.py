@@ -97,3 +97,12 @@ def test_blas_thread_cap_does_not_change_vectors(encoder: MiniLMEncoder) -> None
     texts = [TRAIT, PARAPHRASE, UNRELATED]
     uncapped = MiniLMEncoder(blas_threads=None).encode(texts)
     np.testing.assert_allclose(uncapped, encoder.encode(texts), atol=1e-6)
+
+
+def test_a_larger_sentence_transformers_encoder_is_configuration_and_names_what_to_install():
+    from resources.embeddings import TextEncoderResource
+
+    with pytest.raises(ImportError, match="pip install sentence-transformers"):
+        TextEncoderResource(encoder="sentence-transformers", model="Alibaba-NLP/gte-Qwen2-7B-instruct").load()
+    with pytest.raises(ValueError, match="needs `model`"):
+        TextEncoderResource(encoder="sentence-transformers").load()
