@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python -m benchmarks.trait_texts_warm_cache
 	$(BIN)/python -m benchmarks.face_embeddings
 	$(BIN)/python -m benchmarks.text_embeddings
+	$(BIN)/python -m benchmarks.level1_independence
 
 ## Re-resolve the pinned set into requirements.lock (see README, "Upgrading dependencies").
 lock:

@@ -11,8 +11,6 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
-# Runs here are sequential, so the embedded model may use both cores (its default of 1 suits parallel runs).
-os.environ.setdefault("PERSONAX_EMBEDDED_THREADS", "2")
 
 import dagster as dg  # noqa: E402  (DAGSTER_HOME must be set first)
 
@@ -24,8 +22,9 @@ from personax_platform.warehouse import Lakehouse  # noqa: E402
 
 # Step-by-step event logs stay in the UI; the terminal gets one line per run.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-# The embedded LLM takes ~4 s per answer here (2 threads): the demo rates the first N people of each league.
-DEMO_PEOPLE = int(os.environ.get("PERSONAX_DEMO_PEOPLE", "3"))
+# The embedded LLM takes ~6.5 s per answer on one thread (two threads are faster on an idle machine but collapse
+# when another process takes a core): the demo rates the first N people of each league.
+DEMO_PEOPLE = int(os.environ.get("PERSONAX_DEMO_PEOPLE", "2"))
 # A tiny study: 1 person × 6 prompt variants × 2 repeats per dataset. Temperature 0.8, because at the configured 0 a
 # deterministic model repeats itself exactly; a real study uses the defaults (20 people, 5 repeats).
 # PERSONAX_DEMO_VARIANTS (comma-separated prompt ids) narrows the six variants, e.g. for quick checks.

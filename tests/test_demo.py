@@ -21,7 +21,7 @@ def _counts(catalog) -> dict[str, int]:
 
 
 def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_path):
-    # One embedded-LLM call per league (~4 s each) and a two-variant study keep this test short.
+    # One embedded-LLM call per league (~6.5 s each) and a two-variant study keep this test short.
     project_env = {**project_env, "PERSONAX_DEMO_PEOPLE": "1", "PERSONAX_DEMO_VARIANTS": "number-l3-inc,text-l3-inc"}
     first = _run_demo(project_env)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
