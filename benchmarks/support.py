@@ -68,6 +68,12 @@ def models(api_base: str, total_concurrency: int) -> list[ModelConfig]:
             for name, share in zip(MODEL_NAMES, shares)]
 
 
+def write_models_yaml(path: Path, model_list: list[ModelConfig]) -> Path:
+    """The models file an LLMResource reads, for `model_list`."""
+    path.write_text("models:\n" + "".join(f"  - {m.model_dump_json(exclude_none=True)}\n" for m in model_list))
+    return path
+
+
 class Stopwatch:
     def __enter__(self) -> Stopwatch:
         self.start = time.perf_counter()

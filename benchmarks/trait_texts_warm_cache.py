@@ -19,7 +19,7 @@ import dagster as dg
 
 from assets import bios, traits
 from assets.partitions import league_partitions
-from benchmarks.support import KEY_ENV, TRAIT_ANSWER, Stopwatch, full_cohort_bios, models
+from benchmarks.support import KEY_ENV, TRAIT_ANSWER, Stopwatch, full_cohort_bios, models, write_models_yaml
 from personax_platform.llm.cache import CachedResponse, ResponseCache
 from personax_platform.llm.request import request_hash
 from personax_platform.prompts import current_prompts_dir, load_prompt
@@ -55,8 +55,7 @@ def main() -> None:
         lake = Lakehouse(work / "lake", work / "warehouse.duckdb")
         for league, people in cohort.items():
             lake.write_partition(TableRef("bios", "bios"), league, people)
-        (work / "models.yaml").write_text(
-            "models:\n" + "".join(f"  - {m.model_dump_json(exclude_none=True)}\n" for m in model_list))
+        write_models_yaml(work / "models.yaml", model_list)
         all_requests = [r for people in cohort.values() for r in build_requests(people, prompt, model_list)]
         _warm(work / "cache.sqlite", all_requests)
 
