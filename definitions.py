@@ -12,6 +12,7 @@ from assets.jobs import (
     traits_job,
 )
 from assets.independence_tests import independence_tests
+from assets.observed_causal_graph import observed_causal_graph
 from assets.prompt_consistency import prompt_consistency
 from assets.release import persona_release
 from assets.release_import import release_import
@@ -32,7 +33,7 @@ defs = dg.Definitions(
     assets=[bios.raw_bios, bios.bios, bios.cohort_summary,
             traits.trait_texts, traits.trait_scores, traits.aggregated_traits, traits.trait_agreement,
             embeddings.face_embeddings, embeddings.text_embeddings, persona_release, release_import,
-            prompt_consistency, independence_tests],
+            prompt_consistency, independence_tests, observed_causal_graph],
     asset_checks=[bios.raw_bios_check, bios.bios_check, traits.trait_texts_check, traits.trait_scores_check,
                   traits.trait_scores_hesitation_check, traits.aggregated_traits_check,
                   traits.trait_texts_prompt_is_current, embeddings.face_embeddings_check,

@@ -1,4 +1,4 @@
-"""The README's main command: bios, LLM traits, embeddings, releases and the prompt-consistency study.
+"""The README's main command: bios, LLM traits, embeddings, Level I analysis, releases and the prompt study.
 
 Runs on the persistent Dagster instance in $DAGSTER_HOME (default ./dagster_home), so every run it makes is visible in
 the UI afterwards. Exits non-zero if any run or blocking check fails.
@@ -85,6 +85,19 @@ EMBEDDINGS_SUMMARY_SQL = """
 SELECT f.dataset, f.status AS face_status, count(*)::INT AS people
 FROM embeddings.face_embeddings f GROUP BY ALL ORDER BY 1, 2
 """
+LEVEL1_SUMMARY_SQL = """
+SELECT dataset, test, count(*) FILTER (WHERE status = 'ok')::INT AS tests_run,
+       count(*) FILTER (WHERE status IN ('undefined', 'failed'))::INT AS undefined_or_failed,
+       count(*) FILTER (WHERE significant)::INT AS significant_after_fdr
+FROM analysis.independence_tests GROUP BY ALL ORDER BY 1, 2
+"""
+GRAPH_SUMMARY_SQL = """
+SELECT d.dataset, coalesce(max(g.n), 0)::INT AS complete_rows,
+       count(g.type) FILTER (WHERE g.in_estimate)::INT AS edges,
+       count(g.type) FILTER (WHERE g.in_estimate AND g.type = 'directed')::INT AS directed
+FROM (VALUES ('athlepersona'), ('celebpersona')) d(dataset) LEFT JOIN analysis.observed_causal_graph g USING (dataset)
+GROUP BY ALL ORDER BY 1
+"""
 STUDY_SUMMARY_SQL = """
 SELECT dataset, model, variant, round(avg(mean_sd), 2) AS mean_sd, round(avg(missing_rate), 2) AS missing_rate,
        round(avg(failure_rate), 2) AS failure_rate
@@ -103,6 +116,10 @@ def main() -> int:
     print(Lakehouse(settings.lake_dir(), warehouse).query(TRAITS_SUMMARY_SQL).to_string(index=False))
     print("\nEmbeddings (face: dlib on the bio photo; text: MiniLM on each trait description):")
     print(Lakehouse(settings.lake_dir(), warehouse).query(EMBEDDINGS_SUMMARY_SQL).to_string(index=False))
+    print("\nLevel I independence tests on the demo's few rated people (the table gives each undefined test's reason):")
+    print(Lakehouse(settings.lake_dir(), warehouse).query(LEVEL1_SUMMARY_SQL).to_string(index=False))
+    print("\nObserved causal graph (PC; a dataset needs 20 people with every trait and feature known):")
+    print(Lakehouse(settings.lake_dir(), warehouse).query(GRAPH_SUMMARY_SQL).to_string(index=False))
     print(f"\nReleases (no names, texts or images; rotated embeddings): {settings.release_dir()}/<dataset>/")
     print("\nPrompt-consistency study (tiny demo sample; mean SD across repeats on the common 1-3 scale):")
     print(Lakehouse(settings.lake_dir(), warehouse).query(STUDY_SUMMARY_SQL).to_string(index=False))

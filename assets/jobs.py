@@ -3,6 +3,7 @@ import dagster as dg
 
 from assets import bios, embeddings, traits
 from assets.independence_tests import independence_tests
+from assets.observed_causal_graph import observed_causal_graph
 from assets.prompt_consistency import prompt_consistency
 from assets.release import persona_release
 from assets.partitions import dataset_partitions, league_partitions
@@ -21,10 +22,11 @@ traits_job = dg.define_asset_job(
 )
 dataset_reports_job = dg.define_asset_job(
     "dataset_reports_job",
-    selection=dg.AssetSelection.assets(bios.cohort_summary, traits.trait_agreement, independence_tests),
+    selection=dg.AssetSelection.assets(bios.cohort_summary, traits.trait_agreement, independence_tests,
+                                       observed_causal_graph),
     partitions_def=dataset_partitions,
-    description="Per dataset, over all its leagues: the cohort profile, the inter-model trait agreement and the "
-                "Level I independence tests.",
+    description="Per dataset, over all its leagues: the cohort profile, the inter-model trait agreement, the "
+                "Level I independence tests and the observed-variable causal graph.",
 )
 prompt_consistency_job = dg.define_asset_job(
     "prompt_consistency_job",

@@ -34,7 +34,7 @@ class GraphData:
         return [node.name for node in self.nodes]
 
     def resample(self, rows: np.ndarray) -> "GraphData":
-        """The same nodes on the given rows (a bootstrap draw); nodes constant on those rows are left out."""
+        """The same nodes on the given rows (a resample); nodes constant on those rows are left out."""
         frame = pd.DataFrame(self.matrix[rows], columns=self.names)
         return prepare(frame, list(self.nodes), categories_are_codes=True, rows_total=len(rows))
 

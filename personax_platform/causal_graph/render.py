@@ -1,6 +1,6 @@
 """The graph for people: DOT text (for Graphviz users) and a PNG drawn with matplotlib (no system Graphviz here).
 
-Nodes sit in one row per group (modality), coloured by group; an edge's width and opacity grow with its bootstrap
+Nodes sit in one row per group (modality), coloured by group; an edge's width and opacity grow with its resampling
 frequency; arrows mark directed edges, plain lines undirected ones, double arrows bidirected ones.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ def group_colours(nodes: list[GraphNode]) -> dict[str, str]:
 
 
 def to_dot(edges: pd.DataFrame, nodes: list[GraphNode], name: str) -> str:
-    """`edges` has from_node, to_node, type and frequency (bootstrap share; NaN when none was run)."""
+    """`edges` has from_node, to_node, type and frequency (share of resamples; NaN when none was run)."""
     colours = group_colours(nodes)
     lines = [f'digraph "{name}" {{', "  rankdir=TB;", '  node [shape=ellipse, style=filled, fontname="Helvetica"];']
     for group, colour in colours.items():
@@ -64,7 +64,7 @@ def graph_png(edges: pd.DataFrame, nodes: list[GraphNode], title: str) -> bytes:
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": colours[node.group], "alpha": 0.35,
                       "edgecolor": colours[node.group]})
     ax.legend(handles=[Patch(color=c, alpha=0.5, label=g) for g, c in colours.items()], loc="upper right",
-              fontsize=7, title="width = bootstrap frequency", title_fontsize=7)
+              fontsize=7, title="width = resampling frequency", title_fontsize=7)
     ax.set_xlim(-0.3, width + 0.3)
     ax.set_ylim(-1.6 * len(rows) - 0.3, 0.8)
     ax.axis("off")
