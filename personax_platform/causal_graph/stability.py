@@ -78,7 +78,10 @@ def _edge_table(estimate: tuple[Edge, ...], counts: Counter, resamples: int, ord
         rows.append((edge.source, edge.target, edge.type, pair in in_estimate, sum(share.values()), orientation,
                      share["backward" if reversed_ else "forward"], share["forward" if reversed_ else "backward"],
                      share["undirected"], share["bidirected"]))
-    return pd.DataFrame(rows, columns=list(EDGE_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(EDGE_COLUMNS))
+    # Typed even when empty, so an empty graph stores and filters like any other.
+    return table.astype({"from_node": str, "to_node": str, "type": str, "in_estimate": bool,
+                         **{column: float for column in EDGE_COLUMNS[4:]}})
 
 
 def _most_frequent(first: str, second: str, share: dict[str, float]) -> Edge:

@@ -39,6 +39,19 @@ def test_the_graph_lands_in_the_warehouse_with_its_drawing_and_obeys_the_backgro
     assert metadata["status"].value == "estimated"
 
 
+def test_a_dataset_with_too_few_complete_rows_gets_an_empty_graph_that_says_why(warehouse_dirs, llm_setup, server):
+    resources = llm_resources(warehouse_dirs, *llm_setup)
+    for league in load_config().datasets["celebpersona"].leagues:
+        assert materialize_traits(resources, league=league, max_people=5).success
+    result = dg.materialize(BIOS_ASSETS + TRAIT_ASSETS + [observed_causal_graph], partition_key="celebpersona",
+                            selection=[observed_causal_graph], resources=resources)
+    assert result.success
+    assert read_table(warehouse_dirs, "observed_causal_graph", "analysis").empty
+    (event,) = result.get_asset_materialization_events()
+    status = event.materialization.metadata["status"].value
+    assert status.startswith("not estimated: too few complete rows"), status
+
+
 def _generated(dataset: str, **size) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A generated cohort as the asset's inputs: bios, and aggregated traits equal to the reference scores."""
     people, _ = generate_cohort(dataset, **size)
