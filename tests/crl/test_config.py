@@ -1,0 +1,33 @@
+import subprocess
+import sys
+
+import pytest
+
+from personax_platform.crl import ATHLETES, CELEBRITIES, CRLConfig, preset
+
+
+def test_presets_have_the_papers_latent_sizes():
+    assert (ATHLETES.shared_dim, dict(ATHLETES.modalities)) == (2, {"image": 5, "text": 5})
+    assert (CELEBRITIES.shared_dim, dict(CELEBRITIES.modalities)) == (3, {"image": 10, "text": 5})
+    assert preset("celebpersona", seed=7).seed == 7 and preset("celebpersona").latent_dim == 18
+    assert ATHLETES.hidden == (512, 256, 128) and ATHLETES.lr == 3e-4 and ATHLETES.train_fraction == 0.9
+    with pytest.raises(KeyError, match="no CRL preset"):
+        preset("nba")
+
+
+def test_config_hash_is_stable_across_processes_and_changes_with_any_field():
+    code = "from personax_platform.crl import ATHLETES; print(ATHLETES.hash)"
+    other_process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert other_process.stdout.strip() == ATHLETES.hash
+    assert CRLConfig(modalities=[["image", 5], ["text", 5]], hidden=[512, 256, 128]).hash == ATHLETES.hash
+    assert len({ATHLETES.hash, ATHLETES.with_(seed=1).hash, ATHLETES.with_(kl_weight=0.1).hash,
+                CELEBRITIES.hash}) == 4
+
+
+def test_invalid_configs_are_rejected():
+    with pytest.raises(ValueError, match="unique"):
+        CRLConfig(modalities=(("image", 5), ("image", 5)))
+    with pytest.raises(ValueError, match="train_fraction"):
+        CRLConfig(train_fraction=1.0)
+    with pytest.raises(ValueError, match="positive"):
+        CRLConfig(shared_dim=0)

@@ -1,0 +1,51 @@
+import numpy as np
+import torch
+
+from personax_platform.crl import ATHLETES, CELEBRITIES, LatentLayout, train_crl
+from personax_platform.crl.model import CRLModel
+
+
+def test_latent_names_follow_the_block_order_shared_image_text():
+    layout = LatentLayout.from_config(ATHLETES)
+    assert layout.names == ["s1", "s2", *(f"img{i}" for i in range(1, 6)), *(f"txt{i}" for i in range(1, 6))]
+    assert layout.block("image") == slice(2, 7) and layout.block("text") == slice(7, 12)
+
+
+def test_shared_latents_get_no_parents_and_edges_respect_shared_image_text_order():
+    layout = LatentLayout.from_config(CELEBRITIES)
+    mask = layout.allowed_edges()  # [child, parent]
+    names = layout.names
+    at = {name: i for i, name in enumerate(names)}
+    assert not mask[layout.block("shared")].any()  # shared latents have no parents at all
+    assert not np.triu(mask).any()  # nothing on or above the diagonal: no parent later in the order
+    assert mask[at["img1"], at["s1"]] and mask[at["img3"], at["img2"]] and not mask[at["img2"], at["img3"]]
+    assert mask[at["txt1"], at["s3"]] and mask[at["txt1"], at["img10"]] and mask[at["txt5"], at["txt4"]]
+    assert not mask[at["img1"], at["txt1"]]  # text never causes image
+    # every allowed entry is exactly the strictly lower triangle minus the shared rows
+    expected = np.tril(np.ones_like(mask), -1)
+    expected[:3] = False
+    np.testing.assert_array_equal(mask, expected)
+
+
+def test_sparsity_term_is_the_l1_norm_of_exactly_the_free_entries(tiny_data, tiny_config):
+    model = CRLModel(tiny_config, {"image/m1": 16, "text/m1": 16}, {"image": ["image/m1"], "text": ["text/m1"]},
+                     torch.Generator().manual_seed(0))
+    values = torch.randn(12, 12, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        model.adjacency_free.copy_(values)  # every entry non-zero, the masked ones included
+    free = torch.tensor(LatentLayout.from_config(tiny_config).allowed_edges())
+    assert torch.equal(model.sparsity(), values[free].abs().sum())
+    assert torch.equal(model.adjacency()[~free], torch.zeros(int((~free).sum())))
+
+
+def test_no_entry_outside_the_causal_order_is_ever_nonzero_after_training(tiny_data, tiny_config):
+    result = train_crl(tiny_data.measurements, tiny_config)
+    learned = result.adjacency.to_numpy().T  # exported rows = parent; back to [child, parent]
+    allowed = LatentLayout.from_config(tiny_config).allowed_edges()
+    assert np.count_nonzero(learned[~allowed]) == 0
+    assert np.count_nonzero(learned[allowed]) > 0  # the free entries did train
+    assert list(result.adjacency.index) == list(result.adjacency.columns) == result.latent_names
+    edges = result.edges(threshold=0.0)  # parent, child, weight: every non-zero entry, all in the causal order
+    position = {name: i for i, name in enumerate(result.latent_names)}
+    assert len(edges) == np.count_nonzero(learned)
+    assert all(allowed[position[c], position[p]] for p, c in zip(edges["parent"], edges["child"]))
