@@ -2,7 +2,9 @@
 import dagster as dg
 
 from assets import bios, embeddings, traits
+from assets.crl import crl
 from assets.independence_tests import independence_tests
+from assets.latent_causal_graph import latent_causal_graph
 from assets.observed_causal_graph import observed_causal_graph
 from assets.prompt_consistency import prompt_consistency
 from assets.release import persona_release
@@ -40,6 +42,13 @@ embeddings_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(embeddings.face_embeddings, embeddings.text_embeddings),
     partitions_def=league_partitions,
     description="One league's bio photos → face embeddings; its trait descriptions → text embeddings.",
+)
+level2_job = dg.define_asset_job(
+    "level2_job",
+    selection=dg.AssetSelection.assets(crl, latent_causal_graph),
+    partitions_def=dataset_partitions,
+    description="Level II of one dataset: the causal representation model trained on its face and text embeddings "
+                "(latents, adjacency, losses, model state), then PC over the learned latents.",
 )
 release_job = dg.define_asset_job(
     "release_job",

@@ -1,0 +1,133 @@
+"""Group `analysis`: Level II (PAPER.md §4). `crl` trains the multimodal, multi-measurement causal representation
+model of one dataset on its face and text embeddings and stores the latents of every person, the learned latent
+adjacency, the loss history and the model itself; `latent_causal_graph` runs PC over the learned latents."""
+
+import json
+from datetime import datetime, timezone
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.embeddings import FACE_EMBEDDINGS, TEXT_EMBEDDINGS
+from assets.metadata import image_metadata, markdown_table, table_metadata
+from assets.partitions import dataset_partitions, league_to_dataset
+from personax_platform.crl import CRLConfig, CRLResult, LatentLayout, loss_curves_png, preset, train_crl
+from personax_platform.crl.from_embeddings import complete_people, measurements_from_embeddings
+
+GROUP = "analysis"
+OWNERS = ["team:ml-research"]
+CRL_LATENTS = dg.AssetKey([GROUP, "crl_latents"])
+CRL_ADJACENCY = dg.AssetKey([GROUP, "crl_adjacency"])
+CRL_HISTORY = dg.AssetKey([GROUP, "crl_training_history"])
+CRL_MODEL = dg.AssetKey([GROUP, "crl_model"])
+
+LATENT_COLUMNS = ["dataset", "person_id", "split", "block", "latent", "value", "config_hash"]
+ADJACENCY_COLUMNS = ["dataset", "parent", "child", "parent_block", "child_block", "weight", "config_hash"]
+MODEL_COLUMNS = ["dataset", "config_hash", "config", "input_dims", "people_train", "people_heldout",
+                 "people_dropped", "state", "trained_at"]
+
+
+class CRLTrainingConfig(dg.Config):
+    epochs: int = Field(300, ge=1, description="Training epochs.")
+    seed: int = Field(0, description="The only seed training uses (weights, split, shuffles, flow permutations).")
+    lr: float = Field(3e-4, gt=0, description="Adam learning rate (the paper's 3e-4).")
+    batch_size: int = Field(256, ge=2, description="Minibatch size.")
+    kl_weight: float = Field(1e-2, ge=0, description="Weight of the flow's noise-independence term (paper: 1e-2).")
+    sparsity_weight: float = Field(1e-3, ge=0, description="L1 weight on the latent adjacency (paper: 1e-3).")
+    decorrelation_weight: float = Field(1e-2, ge=0, description="Weight pushing the recovered noises' moments to "
+                                                                "N(0, I) (keeps the adjacency from collapsing).")
+    tie_weight: float = Field(1e-2, ge=0, description="Weight pulling one modality's measurements' latents "
+                                                      "together.")
+    latent_sizes: dict[str, int] | None = Field(
+        None, description="Latent block sizes, e.g. {shared: 2, image: 5, text: 5}; default: the paper's for the "
+                          "dataset (athletes 2/5/5, celebrities 3/10/5).")
+    min_people: int = Field(20, ge=3, description="Train only when this many people have every measurement.")
+
+
+def model_config(dataset: str, config: CRLTrainingConfig) -> CRLConfig:
+    changes: dict = dict(epochs=config.epochs, seed=config.seed, lr=config.lr, batch_size=config.batch_size,
+                         kl_weight=config.kl_weight, sparsity_weight=config.sparsity_weight,
+                         decorrelation_weight=config.decorrelation_weight, tie_weight=config.tie_weight)
+    base = preset(dataset)
+    if config.latent_sizes:
+        sizes = dict(config.latent_sizes)
+        changes["shared_dim"] = sizes.pop("shared", base.shared_dim)
+        known = dict(base.modalities)
+        unknown = sorted(set(sizes) - set(known))
+        if unknown:
+            raise ValueError(f"latent_sizes names unknown blocks {unknown}; blocks are shared, {sorted(known)}")
+        changes["modalities"] = tuple((name, sizes.get(name, size)) for name, size in base.modalities)
+    return base.with_(**changes)
+
+
+def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]:
+    """The four tables (typed and empty when nothing was trained)."""
+    if result is None:
+        return (pd.DataFrame(columns=LATENT_COLUMNS), pd.DataFrame(columns=ADJACENCY_COLUMNS),
+                pd.DataFrame(columns=["dataset", "epoch", "split", "config_hash"]),
+                pd.DataFrame(columns=MODEL_COLUMNS))
+    digest = result.config_hash
+    block_of = dict(zip(result.latent_names, LatentLayout.from_config(result.config).block_of))
+    latents = result.latents.melt(id_vars=["person_id", "split"], var_name="latent", value_name="value")
+    latents = latents.assign(dataset=dataset, block=latents["latent"].map(block_of), config_hash=digest)
+    adjacency = result.adjacency.rename_axis(index="parent", columns="child").stack().rename("weight").reset_index()
+    adjacency = adjacency.assign(dataset=dataset, parent_block=adjacency["parent"].map(block_of),
+                                 child_block=adjacency["child"].map(block_of), config_hash=digest)
+    history = result.history.assign(dataset=dataset, config_hash=digest)
+    splits = result.latents["split"].value_counts()
+    model = pd.DataFrame([{
+        "dataset": dataset, "config_hash": digest, "config": json.dumps(result.config.to_dict(), sort_keys=True),
+        "input_dims": json.dumps(result.input_dims, sort_keys=True), "people_train": int(splits.get("train", 0)),
+        "people_heldout": int(splits.get("heldout", 0)), "people_dropped": len(result.dropped),
+        "state": result.state, "trained_at": datetime.now(timezone.utc)}])
+    return latents[LATENT_COLUMNS], adjacency[ADJACENCY_COLUMNS], history, model[MODEL_COLUMNS]
+
+
+@dg.multi_asset(
+    outs={
+        "crl_latents": dg.AssetOut(
+            key=CRL_LATENTS, owners=OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            description="Level II latents of every person with every measurement: one row per person × latent "
+                        "(shared s*, image img*, text txt*), its split (train/heldout) and the config hash."),
+        "crl_adjacency": dg.AssetOut(
+            key=CRL_ADJACENCY, owners=OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            description="The learned latent adjacency (linear SEM weights, parent → child) under the causal order "
+                        "shared → image → text, with the config hash."),
+        "crl_training_history": dg.AssetOut(
+            key=CRL_HISTORY, owners=OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            description="Every loss term per epoch on the training and held-out splits."),
+        "crl_model": dg.AssetOut(
+            key=CRL_MODEL, owners=OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            description="The trained model: config (JSON) and hash, input dimensions, people per split and the "
+                        "state dict (torch.save bytes) to encode new people."),
+    },
+    ins={"faces": dg.AssetIn(key=FACE_EMBEDDINGS, partition_mapping=league_to_dataset),
+         "texts": dg.AssetIn(key=TEXT_EMBEDDINGS, partition_mapping=league_to_dataset)},
+    group_name=GROUP,
+    partitions_def=dataset_partitions,
+    can_subset=False,
+)
+def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.DataFrame, texts: pd.DataFrame):
+    """Train on the people who have a face embedding and a description embedding from every model."""
+    dataset = context.partition_key
+    measurements = measurements_from_embeddings(faces, texts)
+    ready = complete_people(measurements)
+    settings = model_config(dataset, config)
+    result = train_crl(measurements, settings) if ready >= config.min_people else None
+    latents, adjacency, history, model = _outputs(result, dataset)
+    status = ("trained" if result is not None else
+              f"not trained: {ready} people have every measurement (face and each model's description), "
+              f"at least {config.min_people} needed")
+    common = {"status": status, "config_hash": settings.hash, "people_with_every_measurement": ready}
+    latent_metadata = {**table_metadata(latents, ["person_id", "split", "latent", "value"]), **common,
+                       "config": dg.MetadataValue.json(settings.to_dict())}
+    if result is not None:
+        final = result.history[result.history["epoch"] == result.history["epoch"].max()]
+        latent_metadata["loss_curves"] = image_metadata(loss_curves_png(result.history), "loss curves")
+        latent_metadata["final_losses"] = dg.MetadataValue.md(markdown_table(final))
+        latent_metadata["people_dropped"] = len(result.dropped)
+    yield dg.Output(latents, "crl_latents", metadata=latent_metadata)
+    yield dg.Output(adjacency, "crl_adjacency", metadata={**table_metadata(adjacency), **common})
+    yield dg.Output(history, "crl_training_history", metadata={**table_metadata(history), **common})
+    yield dg.Output(model, "crl_model", metadata={"dagster/row_count": len(model), **common})
