@@ -13,6 +13,7 @@ from assets.embeddings import FACE_EMBEDDINGS, TEXT_EMBEDDINGS
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.partitions import dataset_partitions, league_to_dataset
 from personax_platform.crl import CRLConfig, CRLResult, LatentLayout, loss_curves_png, preset, train_crl
+from personax_platform.crl import schema
 from personax_platform.crl.from_embeddings import complete_people, measurements_from_embeddings
 
 GROUP = "analysis"
@@ -22,10 +23,6 @@ CRL_ADJACENCY = dg.AssetKey([GROUP, "crl_adjacency"])
 CRL_HISTORY = dg.AssetKey([GROUP, "crl_training_history"])
 CRL_MODEL = dg.AssetKey([GROUP, "crl_model"])
 
-LATENT_COLUMNS = ["dataset", "person_id", "split", "block", "latent", "value", "config_hash"]
-ADJACENCY_COLUMNS = ["dataset", "parent", "child", "parent_block", "child_block", "weight", "config_hash"]
-MODEL_COLUMNS = ["dataset", "config_hash", "config", "input_dims", "people_train", "people_heldout",
-                 "people_dropped", "state", "trained_at"]
 
 
 class CRLTrainingConfig(dg.Config):
@@ -63,10 +60,9 @@ def model_config(dataset: str, config: CRLTrainingConfig) -> CRLConfig:
 
 def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]:
     """The four tables (typed and empty when nothing was trained)."""
+    tables = (schema.CRL_LATENTS, schema.CRL_ADJACENCY, schema.CRL_TRAINING_HISTORY, schema.CRL_MODEL)
     if result is None:
-        return (pd.DataFrame(columns=LATENT_COLUMNS), pd.DataFrame(columns=ADJACENCY_COLUMNS),
-                pd.DataFrame(columns=["dataset", "epoch", "split", "config_hash"]),
-                pd.DataFrame(columns=MODEL_COLUMNS))
+        return tuple(contract.empty_table().to_pandas() for contract in tables)
     digest = result.config_hash
     block_of = dict(zip(result.latent_names, LatentLayout.from_config(result.config).block_of))
     latents = result.latents.melt(id_vars=["person_id", "split"], var_name="latent", value_name="value")
@@ -81,7 +77,7 @@ def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]
         "input_dims": json.dumps(result.input_dims, sort_keys=True), "people_train": int(splits.get("train", 0)),
         "people_heldout": int(splits.get("heldout", 0)), "people_dropped": len(result.dropped),
         "state": result.state, "trained_at": datetime.now(timezone.utc)}])
-    return latents[LATENT_COLUMNS], adjacency[ADJACENCY_COLUMNS], history, model[MODEL_COLUMNS]
+    return tuple(frame[contract.names] for frame, contract in zip((latents, adjacency, history, model), tables))
 
 
 @dg.multi_asset(
@@ -120,7 +116,8 @@ def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.
               f"not trained: {ready} people have every measurement (face and each model's description), "
               f"at least {config.min_people} needed")
     common = {"status": status, "config_hash": settings.hash, "people_with_every_measurement": ready}
-    latent_metadata = {**table_metadata(latents, ["person_id", "split", "latent", "value"]), **common,
+    latent_metadata = {**table_metadata(latents, ["person_id", "split", "latent", "value"], schema.CRL_LATENTS),
+                       **common,
                        "config": dg.MetadataValue.json(settings.to_dict())}
     if result is not None:
         final = result.history[result.history["epoch"] == result.history["epoch"].max()]

@@ -63,7 +63,8 @@ def latent_causal_graph(context: dg.AssetExecutionContext, config: LatentGraphCo
     settings = PCSettings(config.ci_test, config.alpha, config.kernel_max_rows)
     result = edge_stability(data, latent_rules(blocks), settings, resamples=config.resamples, seed=config.seed)
     edges = result.edges.assign(dataset=dataset, ci_test=config.ci_test, alpha=config.alpha, n=data.n,
-                                resamples=config.resamples if result.estimate.estimated else 0, seed=config.seed)
+                                resampling="subsample", seed=config.seed,
+                                resamples=config.resamples if result.estimate.estimated else 0)
     shown = edges[edges["in_estimate"]]
 
     observed_nodes = [n for n in OBSERVED_NODES[dataset]]
