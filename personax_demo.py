@@ -33,13 +33,21 @@ STUDY = {"sample_size": 1, "repeats": 2, "temperature": 0.8,
             if os.environ.get("PERSONAX_DEMO_VARIANTS") else {})}
 
 
+# Level II on the demo's few complete people: enough to show training, latents and loss curves, not to learn.
+LEVEL2 = {"min_people": 5}
+
+
 def run_demo(instance: dg.DagsterInstance) -> list[str]:
     """Materialize every league partition (bios, then traits), then every dataset partition; return the failures."""
     config = load_config()
-    traits_config = {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE}}}}
+    # People with a profile photo are rated first, so that Level II has people with a face and descriptions.
+    traits_config = {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE,
+                                                                         "photos_first": True}}}}
     study_config = {**QUIET, "ops": {"prompt_consistency": {"config": STUDY}}}
+    level2_config = {**QUIET, "ops": {"crl": {"config": LEVEL2}}}
     steps = [("bios_job", config.leagues, QUIET), ("traits_job", config.leagues, traits_config),
              ("embeddings_job", config.leagues, QUIET), ("dataset_reports_job", list(config.datasets), QUIET),
+             ("level2_job", list(config.datasets), level2_config),
              ("release_job", list(config.datasets), QUIET),
              ("prompt_consistency_job", list(config.datasets), study_config)]
     failures = []
@@ -98,6 +106,12 @@ SELECT d.dataset, coalesce(max(g.n), 0)::INT AS complete_rows,
 FROM (VALUES ('athlepersona'), ('celebpersona')) d(dataset) LEFT JOIN analysis.observed_causal_graph g USING (dataset)
 GROUP BY ALL ORDER BY 1
 """
+CRL_SUMMARY_SQL = """
+SELECT d.dataset, coalesce(m.people_train, 0) AS people_train, coalesce(m.people_heldout, 0) AS people_heldout,
+       m.config_hash
+FROM (VALUES ('athlepersona'), ('celebpersona')) d(dataset) LEFT JOIN analysis.crl_model m USING (dataset)
+ORDER BY 1
+"""
 STUDY_SUMMARY_SQL = """
 SELECT dataset, model, variant, round(avg(mean_sd), 2) AS mean_sd, round(avg(missing_rate), 2) AS missing_rate,
        round(avg(failure_rate), 2) AS failure_rate
@@ -120,6 +134,8 @@ def main() -> int:
     print(Lakehouse(settings.lake_dir(), warehouse).query(LEVEL1_SUMMARY_SQL).to_string(index=False))
     print("\nObserved causal graph (PC; a dataset needs 20 people with every trait and feature known):")
     print(Lakehouse(settings.lake_dir(), warehouse).query(GRAPH_SUMMARY_SQL).to_string(index=False))
+    print("\nLevel II model (people with a face and every model's description; 0 = not trained, see the UI):")
+    print(Lakehouse(settings.lake_dir(), warehouse).query(CRL_SUMMARY_SQL).to_string(index=False))
     print(f"\nReleases (no names, texts or images; rotated embeddings): {settings.release_dir()}/<dataset>/")
     print("\nPrompt-consistency study (tiny demo sample; mean SD across repeats on the common 1-3 scale):")
     print(Lakehouse(settings.lake_dir(), warehouse).query(STUDY_SUMMARY_SQL).to_string(index=False))

@@ -63,6 +63,11 @@ class TraitTextsConfig(dg.Config):
         default=0, ge=0,
         description="0 = every person of the league; N > 0 = the first N people by person id (quick demo runs).",
     )
+    photos_first: bool = Field(
+        default=False,
+        description="With max_people: take people with a profile photo first (the demo does, so that Level II "
+                    "has people with both a face and descriptions).",
+    )
 
 
 @dg.asset(
@@ -86,7 +91,7 @@ class TraitTextsConfig(dg.Config):
 def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm: LLMResource,
                 warehouse: WarehouseResource, people: pd.DataFrame) -> dg.Output:
     prompt, models = llm.prompt(), llm.models()
-    chosen = people.sort_values("person_id").head(config.max_people) if config.max_people else people
+    chosen = _chosen_people(people, config)
     results = llm.complete(build_requests(chosen, prompt, models), run_id=context.run.run_id)
     current = texts_table(results, prompt)
     lake = warehouse.lakehouse()
@@ -94,6 +99,14 @@ def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm
     previous = lake.read_partitions(ref, [league]) if league in lake.partitions(ref) else None
     table = merge_prompt_versions(previous, current, prompt.sha)
     return dg.Output(table, metadata=_inference_metadata(current, llm))
+
+
+def _chosen_people(people: pd.DataFrame, config: TraitTextsConfig) -> pd.DataFrame:
+    if not config.max_people:
+        return people
+    order = ["person_id"] if not config.photos_first else ["no_photo", "person_id"]
+    return people.assign(no_photo=people["image_ref"].isna()).sort_values(order).head(config.max_people)[
+        people.columns]
 
 
 def _inference_metadata(current: pd.DataFrame, llm: LLMResource) -> dict:
