@@ -213,3 +213,15 @@ def test_trait_agreement_covers_every_league_of_the_dataset(warehouse_dirs, llm_
     expected = agreement(long_scores(scores)).set_index("trait")
     pd.testing.assert_series_equal(table["krippendorff_alpha"], expected["krippendorff_alpha"])
     assert table.loc[ALL_TRAITS, "n_persons"] <= 3 * len(leagues) and table["krippendorff_alpha"].notna().any()
+
+
+def test_photos_first_rates_people_with_a_profile_photo_before_the_others(warehouse_dirs, llm_setup, server):
+    resources = llm_resources(warehouse_dirs, *llm_setup)
+    config = {"ops": {"traits__trait_texts": {"config": {"max_people": 3, "photos_first": True}}}}
+    assert dg.materialize(BIOS_ASSETS + TRAIT_ASSETS, partition_key="atp", resources=resources,
+                          run_config=config).success
+    people = read_table(warehouse_dirs, "bios", "bios").set_index("person_id")
+    rated = set(read_table(warehouse_dirs, "trait_texts")["person_id"])
+    with_photo = set(people.index[people["image_ref"].notna()])
+    assert len(rated) == 3 and len(with_photo) >= 3 and rated <= with_photo
+    assert rated != set(people.sort_index().index[:3])  # not simply the first three by id
