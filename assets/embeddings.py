@@ -37,6 +37,7 @@ _PREVIEW = ["person_id", "status", "detection_score", "face_width_px", "faces_fo
     partitions_def=league_partitions,
     owners=OWNERS,
     kinds={"dlib", "onnx", "parquet"},
+    code_version="1",
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "One row per person: the most confident face of the bio photo, aligned, embedded and L2-normalised, with "
@@ -79,6 +80,7 @@ def face_embeddings(faces: FaceEmbeddingResource, landing: LandingResource, peop
     partitions_def=league_partitions,
     owners=OWNERS,
     kinds={"numpy", "parquet"},
+    code_version="1",
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "One row per person × LLM: the active prompt's trait description embedded by the configured sentence "
@@ -96,7 +98,8 @@ def text_embeddings(encoder: TextEncoderResource, llm: LLMResource, texts: pd.Da
         embeddings[position] = vector
     table = current[["person_id", "dataset", "league", "model", "prompt_sha"]].assign(
         encoder_id=model.model_id, space=model.model_id, dimension=model.dimension,
-        status=["ok" if flag else "no_description" for flag in has_text], embedding=embeddings,
+        status=["ok" if flag else "no_description" for flag in has_text],
+        embedding=pd.Series(embeddings, index=current.index, dtype=object),  # object even when empty (list column)
         embedded_at=datetime.now(timezone.utc))[TEXT_SCHEMA.names]
     return dg.Output(table, metadata={
         **table_metadata(table, ["person_id", "model", "encoder_id", "status"], TEXT_SCHEMA),

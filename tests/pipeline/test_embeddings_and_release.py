@@ -12,8 +12,10 @@ from assets.release import persona_release
 from assets.release_import import release_import
 from personax_platform.release.folder import read_release_folder
 from personax_platform.release.privacy import find_private_text
+from personax_platform.warehouse import Lakehouse
 from resources.embeddings import FaceEmbeddingResource, TextEncoderResource
 from resources.release import ReleaseResource
+from resources.warehouse import table_ref
 from tests.pipeline.traits_support import (
     BIOS_ASSETS,
     MODELS,
@@ -126,3 +128,13 @@ def test_a_release_loads_back_into_the_warehouse_as_the_same_tables(resources, w
     faces = read_table(warehouse_dirs, "face_embeddings", "release_import")
     assert np.allclose(np.stack(faces["embedding"].to_numpy()),
                        np.stack(release.tables["face_embeddings"]["embedding"].to_numpy()))
+
+
+def test_text_embeddings_with_no_description_of_the_active_prompt_store_an_empty_partition(resources, tmp_path):
+    """After a prompt edit and before trait_texts re-runs, no stored text matches the active prompt."""
+    texts = pd.DataFrame(columns=["person_id", "dataset", "league", "model", "prompt_sha", "description"])
+    output = embeddings.text_embeddings(encoder=resources["encoder"], llm=resources["llm"], texts=texts)
+    assert output.value.empty
+    lake = Lakehouse(tmp_path / "lake", tmp_path / "catalog.duckdb")
+    path = lake.write_partition(table_ref(embeddings.TEXT_EMBEDDINGS), "pga", output.value)
+    assert lake.read_partitions(table_ref(embeddings.TEXT_EMBEDDINGS), ["pga"]).empty and path.exists()
