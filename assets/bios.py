@@ -34,6 +34,7 @@ def _suite_parameters() -> dict[str, list[str]]:
     partitions_def=league_partitions,
     owners=OWNERS,
     kinds={"python", "duckdb", "parquet"},
+    code_version="1",
     description=(
         "Every row of a league's landing files (CSV, JSONL or Parquet) exactly as found, with its source file, line "
         "and load time. Unreadable rows are kept with `read_error` so nothing is lost before normalisation."
@@ -51,7 +52,7 @@ def raw_bios(context: dg.AssetExecutionContext, landing: LandingResource) -> dg.
 @dg.multi_asset(
     outs={
         "bios": dg.AssetOut(
-            key=BIOS, owners=OWNERS, kinds={"python", "duckdb", "parquet"},
+            key=BIOS, owners=OWNERS, kinds={"python", "duckdb", "parquet"}, code_version="1",
             description=(
                 "Canonical, typed, unit-normalised bios: one row per person (stable person id from the source "
                 "identity), calendar features, ISO nationality with coordinates, height in cm, weight in kg, "
@@ -59,7 +60,7 @@ def raw_bios(context: dg.AssetExecutionContext, landing: LandingResource) -> dg.
             ),
         ),
         "rejected_bios": dg.AssetOut(
-            key=REJECTED_BIOS, owners=OWNERS, kinds={"python", "duckdb", "parquet"},
+            key=REJECTED_BIOS, owners=OWNERS, kinds={"python", "duckdb", "parquet"}, code_version="1",
             description="Quarantine: one row per problem (file, line, field, value, reason, whole record), "
                         "including duplicates of a person with the row that was kept.",
         ),
@@ -95,6 +96,7 @@ def bios(context: dg.AssetExecutionContext, landing: LandingResource, raw: pd.Da
     partitions_def=dataset_partitions,
     owners=OWNERS,
     kinds={"python", "duckdb", "parquet"},
+    code_version="1",
     ins={
         "people": dg.AssetIn(key=BIOS, partition_mapping=league_to_dataset),
         "rejected": dg.AssetIn(key=REJECTED_BIOS, partition_mapping=league_to_dataset),

@@ -12,6 +12,7 @@ from pydantic import Field
 from assets.embeddings import FACE_EMBEDDINGS, TEXT_EMBEDDINGS
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.partitions import dataset_partitions, league_to_dataset
+from assets.pools import ANALYSIS_POOL
 from personax_platform.crl import CRLConfig, CRLResult, LatentLayout, loss_curves_png, preset, train_crl
 from personax_platform.crl import schema
 from personax_platform.crl.from_embeddings import complete_people, measurements_from_embeddings
@@ -102,6 +103,7 @@ def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]
          "texts": dg.AssetIn(key=TEXT_EMBEDDINGS, partition_mapping=league_to_dataset)},
     group_name=GROUP,
     partitions_def=dataset_partitions,
+    pool=ANALYSIS_POOL,
     can_subset=False,
 )
 def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.DataFrame, texts: pd.DataFrame):

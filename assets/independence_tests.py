@@ -7,6 +7,7 @@ from pydantic import Field
 from assets.bios import BIOS
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.partitions import dataset_partitions, league_to_dataset
+from assets.pools import ANALYSIS_POOL
 from assets.traits import AGGREGATED_TRAITS, TRAIT_SCORES
 from personax_platform.stats import LEVEL1_FEATURES, run_level1, trait_variable
 from personax_platform.stats.heatmap import pvalue_heatmap_png
@@ -43,6 +44,8 @@ def trait_table(people: pd.DataFrame, scores: pd.DataFrame, aggregated: pd.DataF
     partitions_def=dataset_partitions,
     owners=["team:ml-research"],
     kinds={"python", "parquet"},
+    code_version="1",
+    pool=ANALYSIS_POOL,
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "Level I: KCI, RCIT, HSIC, chi-square and G-square between every trait score (aggregated and per model) "

@@ -11,6 +11,7 @@ from assets.crl import CRL_LATENTS
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.observed_causal_graph import graph_frame
 from assets.partitions import dataset_partitions, league_to_dataset
+from assets.pools import ANALYSIS_POOL
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.latent import latent_nodes, latent_rules
@@ -45,6 +46,7 @@ def latent_blocks(latents: pd.DataFrame) -> dict[str, list[str]]:
     owners=["team:ml-research"],
     kinds={"python", "parquet"},
     code_version="1",
+    pool=ANALYSIS_POOL,
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "Level II: PC over the learned latents (RCIT by default) with the knowledge that shared latents have no "

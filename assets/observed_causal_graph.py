@@ -7,6 +7,7 @@ from pydantic import Field
 from assets.bios import BIOS
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.partitions import dataset_partitions, league_to_dataset
+from assets.pools import ANALYSIS_POOL
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import BackgroundRules, PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.observed import DEFAULT_EXOGENOUS, DEFAULT_FORBIDDEN, OBSERVED_NODES
@@ -46,6 +47,7 @@ def graph_frame(people: pd.DataFrame, aggregated: pd.DataFrame) -> pd.DataFrame:
     owners=["team:ml-research"],
     kinds={"python", "parquet"},
     code_version="1",
+    pool=ANALYSIS_POOL,
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "Level I: the causal graph among the aggregated traits and the observed features (PC from causal-learn; "

@@ -12,6 +12,7 @@ from pydantic import Field
 from assets.bios import BIOS
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.partitions import dataset_partitions, league_to_dataset
+from assets.pools import llm_pool
 from personax_platform.consistency.cost import estimate_cost
 from personax_platform.consistency.design import VARIANTS
 from personax_platform.consistency.metrics import discrepancy, stability, study_scores, variant_ranking
@@ -47,22 +48,22 @@ class PromptConsistencyConfig(dg.Config):
 @dg.multi_asset(
     outs={
         "prompt_consistency": dg.AssetOut(
-            key=PROMPT_CONSISTENCY, kinds={"litellm", "python", "parquet"}, owners=OWNERS,
+            key=PROMPT_CONSISTENCY, kinds={"litellm", "python", "parquet"}, owners=OWNERS, code_version="1",
             description="Per dataset × model × prompt variant × trait: mean SD of repeated scores on the common "
                         "1–3 scale, insufficient-information, failure and parse-failure rates."),
         "prompt_discrepancy": dg.AssetOut(
-            key=PROMPT_DISCREPANCY, kinds={"python", "parquet"}, owners=OWNERS,
+            key=PROMPT_DISCREPANCY, kinds={"python", "parquet"}, owners=OWNERS, code_version="1",
             description="Per dataset × model × variant pair of the paper's table: mean absolute difference of the "
                         "same people's scores on the common scale."),
         "prompt_consistency_scores": dg.AssetOut(
-            key=PROMPT_CONSISTENCY_SCORES, kinds={"python", "parquet"}, owners=OWNERS,
+            key=PROMPT_CONSISTENCY_SCORES, kinds={"python", "parquet"}, owners=OWNERS, code_version="1",
             description="Every parsed study answer: person × model × variant × repeat × trait, level and common-"
                         "scale value, status (no answer text)."),
     },
     ins={"people": dg.AssetIn(key=BIOS, partition_mapping=league_to_dataset)},
     partitions_def=dataset_partitions,
     group_name=GROUP,
-    pool="llm",
+    pool=llm_pool(),
 )
 def prompt_consistency(context: dg.AssetExecutionContext, config: PromptConsistencyConfig, llm: LLMResource,
                        people: pd.DataFrame):

@@ -37,6 +37,7 @@ def _from_leagues(key: dg.AssetKey) -> dg.AssetIn:
     partitions_def=dataset_partitions,
     owners=["team:data-governance"],
     kinds={"huggingface", "parquet"},
+    code_version="1",
     description=(
         "The dataset's PersonaX-format release: pseudonymous ids, coded biography features, per-model and "
         "aggregated trait scores, face and text embeddings rotated by the release secret, and a dataset card with "

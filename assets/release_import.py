@@ -19,6 +19,7 @@ class ReleaseImportConfig(dg.Config):
 
 @dg.multi_asset(
     outs={name: dg.AssetOut(key=[SCHEMA, name], kinds={"huggingface", "parquet"}, owners=["team:ml-research"],
+                            code_version="1",
                             description=f"The imported release's `{name}` table"
                                         + (" with categorical codes decoded." if name == "people" else "."))
           for name in TABLES},

@@ -14,6 +14,7 @@ from pydantic import Field
 from assets.bios import BIOS
 from assets.metadata import counts_table, markdown_table, table_metadata
 from assets.partitions import dataset_partitions, league_partitions, league_to_dataset
+from assets.pools import llm_pool
 from expectations.asset_checks import gx_asset_check
 from personax_platform import settings
 from personax_platform.llm.embedded import DEMO_DISCLAIMER
@@ -79,7 +80,7 @@ class TraitTextsConfig(dg.Config):
     automation_condition=REINFER_WHEN_INPUTS_CHANGE,
     owners=OWNERS,
     kinds={"litellm", "python", "parquet"},
-    pool="llm",
+    pool=llm_pool(),
     description=(
         "One row per person × model × prompt version: the model's Big Five behaviour-trait description, its raw "
         "answer and provenance (model version, prompt id/sha, request hash, tokens, cost, latency, cache hit, run). "
@@ -143,6 +144,7 @@ def _inference_metadata(current: pd.DataFrame, llm: LLMResource) -> dict:
     partitions_def=league_partitions,
     owners=OWNERS,
     kinds={"python", "parquet"},
+    code_version="1",
     description=(
         "The active prompt's answers parsed into five integer scores per person × model on the prompt's scale, "
         "increasing (0 = insufficient information). Unparseable answers and failed calls are rows with a status "
@@ -182,6 +184,7 @@ def _distribution(answered: pd.DataFrame) -> str:
     partitions_def=league_partitions,
     owners=OWNERS,
     kinds={"python", "parquet"},
+    code_version="1",
     description=(
         "Per person and trait: the median of the non-zero model scores (1, 1.5, …, 3; missing when every model said "
         "0) and how many models contributed. Inter-model agreement (exact, Spearman, ordinal Krippendorff's alpha) "
@@ -206,6 +209,7 @@ def aggregated_traits(scores: pd.DataFrame) -> dg.Output:
     partitions_def=dataset_partitions,
     owners=OWNERS,
     kinds={"python", "parquet"},
+    code_version="1",
     description=(
         "Inter-model agreement per dataset and trait, over every league of the dataset: exact agreement, mean "
         "Spearman over model pairs and ordinal Krippendorff's alpha, with 0 (insufficient information) as missing. "

@@ -1,0 +1,26 @@
+"""Concurrency pool names. The instance (dagster_home/dagster.yaml, deploy/dagster.yaml) runs one step of a pool at a
+time across all runs, unless the pool has a limit of its own (deploy/pools.yaml; UI: Deployment → Concurrency)."""
+from __future__ import annotations
+
+from personax_platform.llm.embedded import EMBEDDED_PROVIDER
+from personax_platform.llm.models import ModelConfig, load_models, models_path
+
+# CPU-heavy statistics (kernel tests, graph search): two at once would only share the same cores, each twice as slow.
+ANALYSIS_POOL = "heavy_analysis"
+
+
+def provider(model: ModelConfig) -> str:
+    """Whose rate limit a model's calls count against: `embedded` (in-process), `local` (a server of our own behind
+    `api_base`: Ollama, vLLM, llama.cpp), else litellm's provider prefix (bare model names are OpenAI's)."""
+    prefix = model.model.split("/", 1)[0] if "/" in model.model else "openai"
+    if prefix == EMBEDDED_PROVIDER:
+        return "embedded"
+    return "local" if model.api_base else prefix
+
+
+def llm_pool(models: list[ModelConfig] | None = None) -> str:
+    """`llm_<provider>` for the configured models; `llm_gemini+openai` when they span providers, since Dagster gives
+    a step one pool and the LLM assets ask every configured model in one step. Each run paces its calls to a model's
+    whole rpm/tpm, so two steps calling the same provider at once would double the rate."""
+    models = load_models(models_path()) if models is None else models
+    return "llm_" + "+".join(sorted({provider(m) for m in models}))
