@@ -48,3 +48,13 @@ def test_the_block_test_rejects_about_alpha_of_true_null_hypotheses():
         rejections.append(test(0, 1, [2]) <= 0.05)
     rate = np.mean(rejections)
     assert abs(rate - 0.05) <= 2.5 * np.sqrt(0.05 * 0.95 / 400), rate
+
+
+def test_a_node_the_conditioning_set_determines_is_independent_given_it_not_a_division_by_zero():
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=200)
+    frame = pd.DataFrame({"x": 2 * z + 1, "y": z + rng.normal(size=200), "z": z})
+    test = _linear_test(frame, [GraphNode(c, "g") for c in "xyz"])
+    with np.errstate(all="raise"):
+        assert test(0, 1, [2]) == 1.0
+    assert test(0, 1, []) < 1e-10
