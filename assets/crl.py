@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from assets.analysis_defaults import ANALYSIS_GROUP, ANALYSIS_OWNERS
 from assets.embeddings import FACE_EMBEDDINGS, TEXT_EMBEDDINGS
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.partitions import dataset_partitions, league_to_dataset
@@ -17,12 +18,10 @@ from personax_platform.crl import CRLConfig, CRLResult, LatentLayout, loss_curve
 from personax_platform.crl import schema
 from personax_platform.crl.from_embeddings import complete_people, measurements_from_embeddings
 
-GROUP = "analysis"
-OWNERS = ["team:ml-research"]
-CRL_LATENTS = dg.AssetKey([GROUP, "crl_latents"])
-CRL_ADJACENCY = dg.AssetKey([GROUP, "crl_adjacency"])
-CRL_HISTORY = dg.AssetKey([GROUP, "crl_training_history"])
-CRL_MODEL = dg.AssetKey([GROUP, "crl_model"])
+CRL_LATENTS = dg.AssetKey([ANALYSIS_GROUP, "crl_latents"])
+CRL_ADJACENCY = dg.AssetKey([ANALYSIS_GROUP, "crl_adjacency"])
+CRL_HISTORY = dg.AssetKey([ANALYSIS_GROUP, "crl_training_history"])
+CRL_MODEL = dg.AssetKey([ANALYSIS_GROUP, "crl_model"])
 
 
 
@@ -84,24 +83,24 @@ def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]
 @dg.multi_asset(
     outs={
         "crl_latents": dg.AssetOut(
-            key=CRL_LATENTS, owners=OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            key=CRL_LATENTS, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
             description="Level II latents of every person with every measurement: one row per person × latent "
                         "(shared s*, image img*, text txt*), its split (train/heldout) and the config hash."),
         "crl_adjacency": dg.AssetOut(
-            key=CRL_ADJACENCY, owners=OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            key=CRL_ADJACENCY, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
             description="The learned latent adjacency (linear SEM weights, parent → child) under the causal order "
                         "shared → image → text, with the config hash."),
         "crl_training_history": dg.AssetOut(
-            key=CRL_HISTORY, owners=OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            key=CRL_HISTORY, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
             description="Every loss term per epoch on the training and held-out splits."),
         "crl_model": dg.AssetOut(
-            key=CRL_MODEL, owners=OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            key=CRL_MODEL, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
             description="The trained model: config (JSON) and hash, input dimensions, people per split and the "
                         "state dict (torch.save bytes) to encode new people."),
     },
     ins={"faces": dg.AssetIn(key=FACE_EMBEDDINGS, partition_mapping=league_to_dataset),
          "texts": dg.AssetIn(key=TEXT_EMBEDDINGS, partition_mapping=league_to_dataset)},
-    group_name=GROUP,
+    group_name=ANALYSIS_GROUP,
     partitions_def=dataset_partitions,
     pool=ANALYSIS_POOL,
     can_subset=False,

@@ -4,10 +4,10 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
 from assets.metadata import image_metadata, markdown_table, table_metadata
-from assets.partitions import dataset_partitions, league_to_dataset
-from assets.pools import ANALYSIS_POOL
+from assets.partitions import league_to_dataset
 from assets.traits import AGGREGATED_TRAITS, TRAIT_SCORES
 from personax_platform.stats import LEVEL1_FEATURES, run_level1, trait_variable
 from personax_platform.stats.heatmap import pvalue_heatmap_png
@@ -40,13 +40,9 @@ def trait_table(people: pd.DataFrame, scores: pd.DataFrame, aggregated: pd.DataF
     ins={"people": dg.AssetIn(key=BIOS, partition_mapping=league_to_dataset),
          "scores": dg.AssetIn(key=TRAIT_SCORES, partition_mapping=league_to_dataset),
          "aggregated": dg.AssetIn(key=AGGREGATED_TRAITS, partition_mapping=league_to_dataset)},
-    group_name="analysis",
-    partitions_def=dataset_partitions,
-    owners=["team:ml-research"],
     kinds={"python", "parquet"},
     code_version="1",
-    pool=ANALYSIS_POOL,
-    automation_condition=dg.AutomationCondition.eager(),
+    **DATASET_ANALYSIS,
     description=(
         "Level I: KCI, RCIT, HSIC, chi-square and G-square between every trait score (aggregated and per model) "
         "and every feature of the dataset. One row per trait × model × feature × test with n, statistic, p, "

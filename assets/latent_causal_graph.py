@@ -6,12 +6,12 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
 from assets.crl import CRL_LATENTS
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.observed_causal_graph import graph_frame
-from assets.partitions import dataset_partitions, league_to_dataset
-from assets.pools import ANALYSIS_POOL
+from assets.partitions import league_to_dataset
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.latent import latent_nodes, latent_rules
@@ -41,13 +41,9 @@ def latent_blocks(latents: pd.DataFrame) -> dict[str, list[str]]:
     ins={"latents": dg.AssetIn(key=CRL_LATENTS),
          "people": dg.AssetIn(key=BIOS, partition_mapping=league_to_dataset),
          "aggregated": dg.AssetIn(key=AGGREGATED_TRAITS, partition_mapping=league_to_dataset)},
-    group_name="analysis",
-    partitions_def=dataset_partitions,
-    owners=["team:ml-research"],
     kinds={"python", "parquet"},
     code_version="1",
-    pool=ANALYSIS_POOL,
-    automation_condition=dg.AutomationCondition.eager(),
+    **DATASET_ANALYSIS,
     description=(
         "Level II: PC over the learned latents (RCIT by default) with the knowledge that shared latents have no "
         "parents among modality latents; one row per adjacent pair with type and resampling frequencies. The UI "

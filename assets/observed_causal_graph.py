@@ -4,10 +4,10 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
 from assets.metadata import image_metadata, markdown_table, table_metadata
-from assets.partitions import dataset_partitions, league_to_dataset
-from assets.pools import ANALYSIS_POOL
+from assets.partitions import league_to_dataset
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import BackgroundRules, PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.observed import DEFAULT_EXOGENOUS, DEFAULT_FORBIDDEN, OBSERVED_NODES
@@ -42,13 +42,9 @@ def graph_frame(people: pd.DataFrame, aggregated: pd.DataFrame) -> pd.DataFrame:
     key=OBSERVED_CAUSAL_GRAPH,
     ins={"people": dg.AssetIn(key=BIOS, partition_mapping=league_to_dataset),
          "aggregated": dg.AssetIn(key=AGGREGATED_TRAITS, partition_mapping=league_to_dataset)},
-    group_name="analysis",
-    partitions_def=dataset_partitions,
-    owners=["team:ml-research"],
     kinds={"python", "parquet"},
     code_version="1",
-    pool=ANALYSIS_POOL,
-    automation_condition=dg.AutomationCondition.eager(),
+    **DATASET_ANALYSIS,
     description=(
         "Level I: the causal graph among the aggregated traits and the observed features (PC from causal-learn; "
         "CI test, alpha and background knowledge are configuration). One row per adjacent pair: from, to, type "

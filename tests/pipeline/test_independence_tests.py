@@ -6,7 +6,6 @@ import dagster as dg
 import numpy as np
 
 from assets.independence_tests import independence_tests
-from personax_platform.config.datasets import load_config
 from personax_platform.stats import ATHLETE_FEATURES
 from personax_platform.traits.constants import TRAITS
 from tests.pipeline.traits_support import (
@@ -14,15 +13,14 @@ from tests.pipeline.traits_support import (
     MODELS,
     TRAIT_ASSETS,
     llm_resources,
-    materialize_traits,
+    materialize_dataset_traits,
     read_table,
 )
 
 
 def test_level1_covers_every_trait_feature_and_test_with_honest_statuses(warehouse_dirs, llm_setup, server):
     resources = llm_resources(warehouse_dirs, *llm_setup)
-    for league in load_config().datasets["athlepersona"].leagues:
-        assert materialize_traits(resources, league=league, max_people=5).success
+    materialize_dataset_traits(resources, "athlepersona", max_people=5)
     result = dg.materialize(BIOS_ASSETS + TRAIT_ASSETS + [independence_tests], partition_key="athlepersona",
                             selection=[independence_tests], resources=resources)
     assert result.success

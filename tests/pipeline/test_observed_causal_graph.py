@@ -8,11 +8,16 @@ import pandas as pd
 from assets.observed_causal_graph import ObservedGraphConfig, observed_causal_graph
 from personax_platform.causal_graph import Edge, oracle_edges, structural_hamming_distance
 from personax_platform.causal_graph.observed import OBSERVED_NODES, default_rules
-from personax_platform.config.datasets import load_config
 from personax_platform.sample.generator import generate_cohort
 from personax_platform.sample.planted_graph import PLANTED_DAG
 from personax_platform.traits.constants import TRAITS
-from tests.pipeline.traits_support import BIOS_ASSETS, TRAIT_ASSETS, llm_resources, materialize_traits, read_table
+from tests.pipeline.traits_support import (
+    BIOS_ASSETS,
+    TRAIT_ASSETS,
+    llm_resources,
+    materialize_dataset_traits,
+    read_table,
+)
 
 BIRTH_DATE = {"birth_year", "birth_month", "birth_day"}
 
@@ -20,8 +25,7 @@ BIRTH_DATE = {"birth_year", "birth_month", "birth_day"}
 def test_the_graph_lands_in_the_warehouse_with_its_drawing_and_obeys_the_background_knowledge(
         warehouse_dirs, llm_setup, server):
     resources = llm_resources(warehouse_dirs, *llm_setup)
-    for league in load_config().datasets["athlepersona"].leagues:
-        assert materialize_traits(resources, league=league, max_people=5).success
+    materialize_dataset_traits(resources, "athlepersona", max_people=5)
     config = {"ops": {"analysis__observed_causal_graph": {"config": {"resamples": 10, "alpha": 0.3}}}}
     result = dg.materialize(BIOS_ASSETS + TRAIT_ASSETS + [observed_causal_graph], partition_key="athlepersona",
                             selection=[observed_causal_graph], resources=resources, run_config=config)
@@ -41,8 +45,7 @@ def test_the_graph_lands_in_the_warehouse_with_its_drawing_and_obeys_the_backgro
 
 def test_a_dataset_with_too_few_complete_rows_gets_an_empty_graph_that_says_why(warehouse_dirs, llm_setup, server):
     resources = llm_resources(warehouse_dirs, *llm_setup)
-    for league in load_config().datasets["celebpersona"].leagues:
-        assert materialize_traits(resources, league=league, max_people=5).success
+    materialize_dataset_traits(resources, "celebpersona", max_people=5)
     result = dg.materialize(BIOS_ASSETS + TRAIT_ASSETS + [observed_causal_graph], partition_key="celebpersona",
                             selection=[observed_causal_graph], resources=resources)
     assert result.success

@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from assets import bios, traits
+from personax_platform.config.datasets import load_config
 from personax_platform.prompts import FENCE_CLOSE, FENCE_OPEN, PROMPTS_DIR
 from personax_platform.traits.constants import TRAITS
 from resources.llm import LLMResource
@@ -63,6 +64,12 @@ def materialize_traits(resources: dict, league: str = "pga", max_people: int = 6
     config = {"ops": {"traits__trait_texts": {"config": {"max_people": max_people}}}}
     return dg.materialize(BIOS_ASSETS + TRAIT_ASSETS, partition_key=league, resources=resources,
                           run_config=config, raise_on_error=False)
+
+
+def materialize_dataset_traits(resources: dict, dataset: str, max_people: int) -> None:
+    """Bios and traits for every league of `dataset` (what a dataset-level asset reads)."""
+    for league in load_config().datasets[dataset].leagues:
+        assert materialize_traits(resources, league=league, max_people=max_people).success
 
 
 def read_table(warehouse_dirs, table: str, schema: str = "traits") -> pd.DataFrame:
