@@ -49,7 +49,8 @@ def graph_frame(people: pd.DataFrame, aggregated: pd.DataFrame) -> pd.DataFrame:
         "Level I: the causal graph among the aggregated traits and the observed features (PC from causal-learn; "
         "CI test, alpha and background knowledge are configuration). One row per adjacent pair: from, to, type "
         "(directed/undirected/bidirected), whether the full-data estimate has it, and how often it and each "
-        "orientation appear over seeded resamples (half-subsamples by default). The UI shows the drawing (nodes coloured by modality) and the DOT text."
+        "orientation appear over seeded resamples (half-subsamples by default). The UI shows the drawing (nodes "
+        "coloured by modality) and the DOT text."
     ),
 )
 def observed_causal_graph(context: dg.AssetExecutionContext, config: ObservedGraphConfig, people: pd.DataFrame,
