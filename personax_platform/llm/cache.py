@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,9 +87,22 @@ class ResponseCache:
                                     check_same_thread=False)
         self._lock = threading.Lock()
         self._con.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        self._con.execute("PRAGMA journal_mode = WAL")
+        self._enable_wal()
         self._con.execute("PRAGMA synchronous = NORMAL")
         self._con.execute(_SCHEMA)
+
+    def _enable_wal(self) -> None:
+        """Switching a new file to WAL needs an exclusive lock, and SQLite may answer "database is locked" at once,
+        without its busy handler, while a second process opens the same new file: retry until the busy timeout."""
+        deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._con.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def get_ok(self, hashes: Iterable[str]) -> dict[str, CachedResponse]:
         """The successful responses among `hashes`; failed and unknown hashes are absent (to be re-sent)."""
