@@ -10,12 +10,11 @@ from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
 from assets.crl import CRL_LATENTS
 from assets.metadata import image_metadata, markdown_table, table_metadata
-from assets.observed_causal_graph import graph_frame
 from assets.partitions import league_to_dataset
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.latent import latent_nodes, latent_rules
-from personax_platform.causal_graph.observed import OBSERVED_NODES
+from personax_platform.causal_graph.observed import OBSERVED_NODES, observed_frame
 from personax_platform.stats.latent_correlations import indicator_columns, strongest_correlations, suggested_labels
 
 LATENT_CAUSAL_GRAPH = dg.AssetKey(["analysis", "latent_causal_graph"])
@@ -66,7 +65,7 @@ def latent_causal_graph(context: dg.AssetExecutionContext, config: LatentGraphCo
     shown = edges[edges["in_estimate"]]
 
     observed_nodes = [n for n in OBSERVED_NODES[dataset]]
-    observed = graph_frame(people, aggregated).set_index("person_id")[[n.name for n in observed_nodes]]
+    observed = observed_frame(people, aggregated).set_index("person_id")[[n.name for n in observed_nodes]]
     observed = indicator_columns(observed, [n.name for n in observed_nodes if n.encoding == "categorical"])
     correlations = strongest_correlations(wide, observed.reindex(wide.index), top=config.top_correlations)
     labels = suggested_labels(correlations)

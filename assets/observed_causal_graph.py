@@ -10,7 +10,9 @@ from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.partitions import league_to_dataset
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import BackgroundRules, PCSettings, edge_stability, graph_png, prepare, to_dot
-from personax_platform.causal_graph.observed import DEFAULT_EXOGENOUS, DEFAULT_FORBIDDEN, OBSERVED_NODES
+from personax_platform.causal_graph.observed import (
+    DEFAULT_EXOGENOUS, DEFAULT_FORBIDDEN, OBSERVED_NODES, observed_frame,
+)
 
 OBSERVED_CAUSAL_GRAPH = dg.AssetKey(["analysis", "observed_causal_graph"])
 
@@ -30,12 +32,6 @@ class ObservedGraphConfig(dg.Config):
     forbidden: list[str] | None = Field(
         None, description="'cause -> effect' rules over nodes or groups (traits, biography, face). Default: "
                           "traits -> biography, and face -> birth date for celebrities.")
-
-
-def graph_frame(people: pd.DataFrame, aggregated: pd.DataFrame) -> pd.DataFrame:
-    """One row per person: the bio columns and one column per trait (the median score; NaN = insufficient)."""
-    scores = aggregated.pivot(index="person_id", columns="trait", values="score")
-    return people.set_index("person_id").drop(columns=scores.columns, errors="ignore").join(scores).reset_index()
 
 
 @dg.asset(
@@ -60,7 +56,7 @@ def observed_causal_graph(context: dg.AssetExecutionContext, config: ObservedGra
     rules = BackgroundRules(tuple(config.exogenous if config.exogenous is not None else DEFAULT_EXOGENOUS[dataset]),
                             tuple(config.forbidden if config.forbidden is not None else DEFAULT_FORBIDDEN[dataset]))
     settings = PCSettings(config.ci_test, config.alpha, config.kernel_max_rows, config.max_conditioning)
-    data = prepare(graph_frame(people, aggregated), nodes)
+    data = prepare(observed_frame(people, aggregated), nodes)
     result = edge_stability(data, rules, settings, resamples=config.resamples, seed=config.seed,
                             resampling=config.resampling, fraction=config.subsample_fraction)
     estimate = result.estimate

@@ -6,6 +6,8 @@ a deterministic function of others breaks the faithfulness PC relies on (every t
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from personax_platform.bios.schema import FACE_ATTRIBUTES
 from personax_platform.causal_graph.background import BackgroundRules
 from personax_platform.causal_graph.nodes import GraphNode
@@ -38,3 +40,9 @@ DEFAULT_FORBIDDEN: dict[str, tuple[str, ...]] = {
 
 def default_rules(dataset: str) -> BackgroundRules:
     return BackgroundRules(DEFAULT_EXOGENOUS[dataset], DEFAULT_FORBIDDEN[dataset])
+
+
+def observed_frame(people: pd.DataFrame, aggregated: pd.DataFrame) -> pd.DataFrame:
+    """One row per person: the bio columns and one column per trait (the median score; NaN = insufficient)."""
+    scores = aggregated.pivot(index="person_id", columns="trait", values="score")
+    return people.set_index("person_id").drop(columns=scores.columns, errors="ignore").join(scores).reset_index()
