@@ -11,6 +11,9 @@ setting in the model's own terms:
 - observations: every measurement k of modality m sees (s, z_m) through its own random invertible MLP — square,
   orthogonal (perfectly conditioned) weight matrices with leaky-ReLU, rescaled to unit variance after each layer —
   then a random linear map up to the observed dimension, plus small Gaussian noise (obs_noise, relative);
+- two switches remove what makes single latents unidentifiable here (equivalence.py, benchmarks/README.md):
+  `mixing_sees_shared=False` lets a measurement see z_m only (PAPER.md §4 writes x_m = g_m(z_m)), and
+  `within_modality_edges=False` keeps only edges between blocks; both are on by default;
 - optionally (view_noise > 0) each measurement sees the latents with its own independent Laplace error, as three
   LLMs would each misjudge a person's traits a little differently; off by default.
 
@@ -43,6 +46,8 @@ class SyntheticSetting:
     leaky_slope: float = 0.2
     obs_noise: float = 0.05
     view_noise: float = 0.0
+    mixing_sees_shared: bool = True
+    within_modality_edges: bool = True
     seed: int = 0
 
     def config(self, **changes: object) -> CRLConfig:
@@ -72,7 +77,11 @@ def generate_synthetic(setting: SyntheticSetting = SyntheticSetting()) -> Synthe
     rng = np.random.default_rng(setting.seed)
     layout = LatentLayout.from_config(setting.config())
     dim = layout.dim
-    edges = layout.allowed_edges() & (rng.uniform(size=(dim, dim)) < setting.edge_prob)
+    allowed = layout.allowed_edges()
+    if not setting.within_modality_edges:
+        block_of = np.array(layout.block_of)
+        allowed &= block_of[:, None] != block_of[None, :]
+    edges = allowed & (rng.uniform(size=(dim, dim)) < setting.edge_prob)
     weights = rng.uniform(setting.w_min, setting.w_max, size=(dim, dim)) * rng.choice([-1.0, 1.0], size=(dim, dim))
     adjacency = np.where(edges, weights, 0.0)
     eps = _noise(rng, setting.noise, (setting.n, dim))
@@ -87,7 +96,8 @@ def generate_synthetic(setting: SyntheticSetting = SyntheticSetting()) -> Synthe
     modalities = {}
     shared = z[:, layout.block("shared")]
     for name, _, measurements, obs_dim in setting.modalities:
-        sources = np.concatenate([shared, z[:, layout.block(name)]], axis=1)
+        own = z[:, layout.block(name)]
+        sources = np.concatenate([shared, own], axis=1) if setting.mixing_sees_shared else own
         modalities[name] = {}
         for k in range(measurements):
             # drawn even when view_noise is 0, so that the mixings do not depend on it
