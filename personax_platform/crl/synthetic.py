@@ -11,9 +11,9 @@ setting in the model's own terms:
 - observations: every measurement k of modality m sees (s, z_m) through its own random invertible MLP — square,
   orthogonal (perfectly conditioned) weight matrices with leaky-ReLU, rescaled to unit variance after each layer —
   then a random linear map up to the observed dimension, plus small Gaussian noise (obs_noise, relative);
-- two switches remove what makes single latents unidentifiable here (equivalence.py, benchmarks/README.md):
-  `mixing_sees_shared=False` lets a measurement see z_m only (PAPER.md §4 writes x_m = g_m(z_m)), and
-  `within_modality_edges=False` keeps only edges between blocks; both are on by default;
+- two switches turn off the two parts of the equivalent latents that equivalence.py builds (benchmarks/README.md
+  measures each): `mixing_sees_shared=False` lets a measurement see z_m only (PAPER.md §4 writes x_m = g_m(z_m)),
+  and `within_modality_edges=False` keeps only edges between blocks; both are on by default;
 - optionally (view_noise > 0) each measurement sees the latents with its own independent Laplace error, as three
   LLMs would each misjudge a person's traits a little differently; off by default.
 
