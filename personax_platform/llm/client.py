@@ -242,7 +242,11 @@ def _check_answer(outcome: _Outcome, validate: Validate | None) -> _Failure | No
 
 
 def _classify(exc: Exception, litellm: ModuleType) -> _Failure:
-    """Retry rate limits, server errors, timeouts and connection errors; anything else (400, 401, ...) is final."""
+    """Retry rate limits, server errors, timeouts and connection errors; anything else (400, 401, ...) is final.
+    A provider's own error may decide for itself (`retryable`, `failure_reason`): the embedded model's dead process
+    is final for this run, whatever litellm class carries it."""
+    if isinstance(getattr(exc, "retryable", None), bool) and isinstance(getattr(exc, "failure_reason", None), str):
+        return _Failure(exc.failure_reason, exc.retryable)  # type: ignore[attr-defined]
     status = getattr(exc, "status_code", None)
     retryable = (isinstance(exc, (TimeoutError, litellm.Timeout, litellm.APIConnectionError))
                  or status in _RETRYABLE_STATUS or (isinstance(status, int) and status >= 500))

