@@ -35,6 +35,7 @@ COPY personax_platform ./personax_platform
 COPY assets ./assets
 COPY resources ./resources
 COPY expectations ./expectations
+COPY orchestration ./orchestration
 COPY definitions.py personax_demo.py ./
 RUN pip install --no-cache-dir --no-deps -e .
 

@@ -21,6 +21,7 @@ from assets.release import persona_release
 from assets.release_import import release_import
 from assets.schedules import traits_daily_recheck
 from assets.sensors import landing_files_sensor
+from orchestration import dagster_fixes
 from personax_platform import settings
 from personax_platform.config.datasets import config_path
 from personax_platform.llm.models import models_path
@@ -30,6 +31,9 @@ from resources.landing import LandingResource
 from resources.llm import LLMResource
 from resources.release import ReleaseResource
 from resources.warehouse import WarehouseIOManager, WarehouseResource
+
+# Before any run executes: a run waiting for a pool slot sleeps instead of spinning a core.
+dagster_fixes.apply()
 
 warehouse = WarehouseResource(lake_dir=str(settings.lake_dir()), catalog_path=str(settings.warehouse_path()))
 
