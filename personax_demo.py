@@ -15,6 +15,7 @@ os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
 import dagster as dg  # noqa: E402  (DAGSTER_HOME must be set first)
 
 from definitions import defs  # noqa: E402
+from orchestration.in_process import execute_partition, sweep_dead_runs  # noqa: E402
 from personax_platform import settings  # noqa: E402
 from personax_platform.config.datasets import load_config  # noqa: E402
 from personax_platform.warehouse import Lakehouse  # noqa: E402
@@ -37,25 +38,47 @@ STUDY = {"sample_size": 1, "repeats": 2, "temperature": 0.8,
 LEVEL2 = {"min_people": 5}
 
 
-def run_demo(instance: dg.DagsterInstance) -> list[str]:
-    """Materialize every league partition (bios, then traits), then every dataset partition; return the failures."""
+# Steps that need trait ratings from the configured LLMs; the rest runs without them.
+NEEDS_LLM = ("traits_job", "embeddings_job", "dataset_reports_job", "level2_job", "release_job",
+             "prompt_consistency_job")
+
+
+def demo_steps(run_config: dict[str, dict]) -> list[tuple[str, list[str], dict]]:
     config = load_config()
+    leagues, datasets = config.leagues, list(config.datasets)
+    return [("bios_job", leagues, QUIET), ("traits_job", leagues, run_config["traits"]),
+            ("embeddings_job", leagues, QUIET), ("dataset_reports_job", datasets, QUIET),
+            ("level2_job", datasets, run_config["level2"]), ("release_job", datasets, QUIET),
+            ("prompt_consistency_job", datasets, run_config["study"])]
+
+
+def llm_preflight() -> str | None:
+    """None when the configured models can answer (or are not the embedded one); else one line saying why."""
+    if not defs.resources["llm"].uses_embedded_model():
+        return None
+    from personax_platform.llm.embedded import preflight
+
+    result = preflight()
+    print(f"preflight: {result.message}", flush=True)
+    return None if result.ok else result.message
+
+
+def run_demo(instance: dg.DagsterInstance, skip: tuple[str, ...] = ()) -> list[str]:
+    """Materialize every league partition (bios, then traits), then every dataset partition; return the failures."""
     # People with a profile photo are rated first, so that Level II has people with a face and descriptions.
-    traits_config = {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE,
-                                                                         "photos_first": True}}}}
-    study_config = {**QUIET, "ops": {"prompt_consistency": {"config": STUDY}}}
-    level2_config = {**QUIET, "ops": {"crl": {"config": LEVEL2}}}
-    steps = [("bios_job", config.leagues, QUIET), ("traits_job", config.leagues, traits_config),
-             ("embeddings_job", config.leagues, QUIET), ("dataset_reports_job", list(config.datasets), QUIET),
-             ("level2_job", list(config.datasets), level2_config),
-             ("release_job", list(config.datasets), QUIET),
-             ("prompt_consistency_job", list(config.datasets), study_config)]
+    run_config = {
+        "traits": {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE,
+                                                                       "photos_first": True}}}},
+        "study": {**QUIET, "ops": {"prompt_consistency": {"config": STUDY}}},
+        "level2": {**QUIET, "ops": {"crl": {"config": LEVEL2}}},
+    }
     failures = []
-    for job_name, partitions, run_config in steps:
+    for job_name, partitions, job_config in demo_steps(run_config):
+        if job_name in skip:
+            continue
         job = defs.resolve_job_def(job_name)
         for partition in partitions:
-            result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False,
-                                            run_config=run_config)
+            result = execute_partition(job, instance, partition, job_config)
             checks = result.get_asset_check_evaluations()
             blocking = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
             warnings = [c for c in checks if not c.passed and c.severity != dg.AssetCheckSeverity.ERROR]
@@ -89,6 +112,11 @@ SELECT * FROM texts LEFT JOIN zeros USING (league, model) ORDER BY league, model
 """
 
 
+BIOS_SUMMARY_SQL = """
+SELECT b.dataset, b.league, count(*)::INT AS people, any_value(r.rejected_rows) AS rejected_rows
+FROM bios.bios b LEFT JOIN (SELECT league, count(*)::INT AS rejected_rows FROM bios.rejected_bios GROUP BY 1) r
+USING (league) GROUP BY ALL ORDER BY 1, 2
+"""
 EMBEDDINGS_SUMMARY_SQL = """
 SELECT f.dataset, f.status AS face_status, count(*)::INT AS people
 FROM embeddings.face_embeddings f GROUP BY ALL ORDER BY 1, 2
@@ -119,26 +147,45 @@ FROM analysis.prompt_consistency GROUP BY ALL ORDER BY dataset, model, mean_sd N
 """
 
 
+def print_summaries(skip: tuple[str, ...]) -> None:
+    lake = Lakehouse(settings.lake_dir(), settings.warehouse_path())
+    sections = [
+        ("dataset_reports_job", "", "SELECT dataset, league, people, rejected_rows, duplicates "
+                                    "FROM bios.cohort_summary ORDER BY 1, 2"),
+        ("traits_job", "Trait texts (embedded SmolLM2 by default: a working demo of the pipeline, NOT valid trait "
+                       "estimates):", TRAITS_SUMMARY_SQL),
+        ("embeddings_job", "Embeddings (face: dlib on the bio photo; text: MiniLM on each trait description):",
+         EMBEDDINGS_SUMMARY_SQL),
+        ("dataset_reports_job", "Level I independence tests on the demo's few rated people (the table gives each "
+                                "undefined test's reason):", LEVEL1_SUMMARY_SQL),
+        ("dataset_reports_job", "Observed causal graph (PC; a dataset needs 20 people with every trait and feature "
+                                "known):", GRAPH_SUMMARY_SQL),
+        ("level2_job", "Level II model (people with a face and every model's description; 0 = not trained, see the "
+                       "UI):", CRL_SUMMARY_SQL),
+        ("prompt_consistency_job", "Prompt-consistency study (tiny demo sample; mean SD across repeats on the "
+                                   "common 1-3 scale):", STUDY_SUMMARY_SQL),
+    ]
+    if "dataset_reports_job" in skip:  # no cohort summary: the bios tables themselves
+        sections.insert(0, ("bios_job", "", BIOS_SUMMARY_SQL))
+    for step, title, sql in sections:
+        if step not in skip:
+            print(f"\n{title}" if title else "")
+            print(lake.query(sql).to_string(index=False))
+    if "release_job" not in skip:
+        print(f"\nReleases (no names, texts or images; rotated embeddings): {settings.release_dir()}/<dataset>/")
+
+
 def main() -> int:
     with dg.DagsterInstance.get() as instance:
-        failures = run_demo(instance)
+        sweep_dead_runs(instance)  # a run that died earlier must not hold pool slots that this one needs
+        problem = llm_preflight()
+        skip = NEEDS_LLM if problem else ()
+        if problem:
+            print(f"skipping {', '.join(skip)}: they need trait ratings and the embedded model cannot run here",
+                  flush=True)
+        failures = run_demo(instance, skip)
+    print_summaries(skip)
     warehouse = settings.warehouse_path()
-    summary = Lakehouse(settings.lake_dir(), warehouse).query(
-        "SELECT dataset, league, people, rejected_rows, duplicates FROM bios.cohort_summary ORDER BY 1, 2")
-    print("\n" + summary.to_string(index=False))
-    print("\nTrait texts (embedded SmolLM2 by default: a working demo of the pipeline, NOT valid trait estimates):")
-    print(Lakehouse(settings.lake_dir(), warehouse).query(TRAITS_SUMMARY_SQL).to_string(index=False))
-    print("\nEmbeddings (face: dlib on the bio photo; text: MiniLM on each trait description):")
-    print(Lakehouse(settings.lake_dir(), warehouse).query(EMBEDDINGS_SUMMARY_SQL).to_string(index=False))
-    print("\nLevel I independence tests on the demo's few rated people (the table gives each undefined test's reason):")
-    print(Lakehouse(settings.lake_dir(), warehouse).query(LEVEL1_SUMMARY_SQL).to_string(index=False))
-    print("\nObserved causal graph (PC; a dataset needs 20 people with every trait and feature known):")
-    print(Lakehouse(settings.lake_dir(), warehouse).query(GRAPH_SUMMARY_SQL).to_string(index=False))
-    print("\nLevel II model (people with a face and every model's description; 0 = not trained, see the UI):")
-    print(Lakehouse(settings.lake_dir(), warehouse).query(CRL_SUMMARY_SQL).to_string(index=False))
-    print(f"\nReleases (no names, texts or images; rotated embeddings): {settings.release_dir()}/<dataset>/")
-    print("\nPrompt-consistency study (tiny demo sample; mean SD across repeats on the common 1-3 scale):")
-    print(Lakehouse(settings.lake_dir(), warehouse).query(STUDY_SUMMARY_SQL).to_string(index=False))
     duckdb_cli = REPO_ROOT / ".venv" / "bin" / "duckdb"
     print(f"\nWarehouse (DuckDB catalog): {warehouse}\n"
           f"  {duckdb_cli} -readonly {warehouse} \"SELECT league, count(*) FROM bios.bios GROUP BY 1\"\n"
@@ -148,6 +195,9 @@ def main() -> int:
     if failures:
         print(f"\nFailed: {', '.join(failures)}", file=sys.stderr)
         return 1
+    if problem:
+        print(f"\nIncomplete: {problem}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -81,3 +81,36 @@ class Stopwatch:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.start
+
+
+def machine() -> dict[str, object]:
+    """What a benchmark result was measured on."""
+    import os
+    import platform
+
+    cpu, flags = platform.processor(), set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name") and not cpu:
+                    cpu = line.split(":", 1)[1].strip()
+                elif line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    notable = sorted(f for f in flags if f.startswith(("avx512", "amx")) or f in ("avx2", "fma", "avx_vnni"))
+    return {"cpu": cpu, "cpus": len(os.sched_getaffinity(0)), "machine": platform.machine(),
+            "python": platform.python_version(), "cpu_flags": notable, "load_avg_1m": os.getloadavg()[0]}
+
+
+def write_result(benchmark: str, figures: dict[str, object], baselines: dict[str, object]) -> Path:
+    """benchmarks/results/<benchmark>.json: the last run's figures and baselines, with the machine and date."""
+    from datetime import datetime, timezone
+
+    path = REPO_ROOT / "benchmarks" / "results" / f"{benchmark}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"benchmark": benchmark, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                "machine": machine(), "figures": figures, "baselines": baselines}, indent=2) + "\n")
+    return path

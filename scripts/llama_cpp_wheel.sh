@@ -2,18 +2,19 @@
 # Build llama-cpp-python (an sdist: it compiles llama.cpp) into a wheel for a CPU target that every host of a machine
 # kind can run, and print the wheel's path. Every install path uses it: the Makefile, the Dockerfile and so CI.
 #
-#   scripts/llama_cpp_wheel.sh PYTHON WHEELHOUSE [portable|native]
+#   scripts/llama_cpp_wheel.sh PYTHON WHEELHOUSE [portable|host|native]
 #
 # Why: by default llama.cpp compiles for the build host (-march=native). Hosts of one machine kind differ, and one
 # advertised AMX that its virtual machine does not allow: the first matrix product died with SIGILL (docs/llm.md).
 # - portable (the default): x86-64 up to AVX2/FMA/F16C/BMI2 (x86-64-v3), no AVX-512, AVX-VNNI or AMX; on ARM the
 #   armv8-a baseline. tests/llm/test_portable_build.py reads the installed library and fails on anything beyond.
-# - native: the build host's own target, only for benchmarks/embedded_llm_portability.py.
+# - host, native: only for benchmarks/embedded_llm_portability.py. native is the build host's own target
+#   (-march=native); host is x86-64 with AVX-512 and VNNI but no AMX, the most a host that forbids AMX allows.
 # The wheel lands in WHEELHOUSE/<variant>-<hash of version and flags>/: pip's own cache keys a built wheel by the sdist,
 # not by CMAKE_ARGS, so it is bypassed (--no-cache-dir) and a wheel built with other flags is never picked up.
 set -euo pipefail
-python="${1:?usage: $0 PYTHON WHEELHOUSE [portable|native]}"
-wheelhouse="${2:?usage: $0 PYTHON WHEELHOUSE [portable|native]}"
+python="${1:?usage: $0 PYTHON WHEELHOUSE [portable|host|native]}"
+wheelhouse="${2:?usage: $0 PYTHON WHEELHOUSE [portable|host|native]}"
 variant="${3:-portable}"
 here="$(cd "$(dirname "$0")" && pwd)"
 version="$(sed -n 's/^llama[-_]cpp[-_]python==//Ip' "$here/../requirements.lock")"
@@ -26,8 +27,12 @@ case "$variant:$(uname -m)" in
     flags+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" ;;
   portable:aarch64|portable:arm64) flags="-DGGML_NATIVE=OFF -DGGML_CPU_ARM_ARCH=armv8-a" ;;
   portable:*) flags="-DGGML_NATIVE=OFF" ;;
+  host:x86_64|host:amd64)
+    flags="-DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+    flags+=" -DGGML_AVX_VNNI=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON"
+    flags+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" ;;
   native:*) flags="-DGGML_NATIVE=ON" ;;
-  *) echo "unknown variant '$variant' (portable or native)" >&2; exit 1 ;;
+  *) echo "unknown variant '$variant' (portable, host on x86-64, or native)" >&2; exit 1 ;;
 esac
 
 key="$(printf '%s %s %s' "$version" "$(uname -m)" "$flags" | sha256sum | cut -c1-12)"

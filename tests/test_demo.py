@@ -56,3 +56,17 @@ def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_pa
     with duckdb.connect(str(catalog), read_only=True) as con:  # the re-run is served from the response cache
         assert con.execute("SELECT bool_and(cache_hit), count(*) FROM traits.trait_texts").fetchone() == (
             True, len(config.leagues))
+
+
+def test_demo_with_a_model_library_this_cpu_cannot_run_says_why_and_skips_the_llm_steps(project_env):
+    sigill_llama = REPO_ROOT / "tests" / "llm" / "sigill_llama"
+    env = {**project_env, "PYTHONPATH": f"{sigill_llama}:{project_env.get('PYTHONPATH', '')}".rstrip(":")}
+    demo = _run_demo(env)
+    assert demo.returncode == 2, demo.stdout[-2000:] + demo.stderr[-3000:]
+    (preflight,) = [line for line in demo.stdout.splitlines() if line.startswith("preflight:")]
+    assert "died with SIGILL" in preflight and "instructions this CPU does not allow" in preflight
+    assert "make rebuild-llama" in preflight
+    assert "skipping traits_job, embeddings_job, dataset_reports_job, level2_job, release_job, " \
+           "prompt_consistency_job" in demo.stdout
+    assert re.search(r"bios_job +nba +ok", demo.stdout) and "traits_job " not in demo.stdout
+    assert "Incomplete: the embedded model's process died with SIGILL" in demo.stderr

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -75,18 +76,23 @@ class ProcessInfo:
     probe_s: float
 
 
-def worker_command(model_path: str, threads: int, n_ctx: int, batch: int | None = None) -> list[str]:
+def worker_command(model_path: str, threads: int, n_ctx: int, batch: int | None = None,
+                   prefix_reuse: bool = True) -> list[str]:
     command = [sys.executable, "-m", "personax_platform.llm.embedded_worker", "--model-path", model_path,
                "--threads", str(threads), "--n-ctx", str(n_ctx)]
-    return command if batch is None else [*command, "--batch", str(batch)]
+    if batch is not None:
+        command += ["--batch", str(batch)]
+    return command if prefix_reuse else [*command, "--no-prefix-reuse"]
 
 
 class ModelProcess:
     """One worker process (`command`, see worker_command), started on demand and started again after it died.
     Thread-safe: one request at a time."""
 
-    def __init__(self, command: list[str], *, startup_timeout_s: float = STARTUP_TIMEOUT_S):
+    def __init__(self, command: list[str], *, startup_timeout_s: float = STARTUP_TIMEOUT_S,
+                 env: Mapping[str, str] | None = None):
         self._command = command
+        self._env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
         self._startup_timeout_s = startup_timeout_s
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
@@ -147,7 +153,7 @@ class ModelProcess:
         self._stderr.clear()
         process = subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, bufsize=1, start_new_session=True,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   env=self._env)
         self._process = process
         self.starts += 1
         assert process.stderr is not None and process.stdout is not None

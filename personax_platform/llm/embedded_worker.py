@@ -46,15 +46,15 @@ def grid_prefix(previous: Sequence[int] | None, tokens: Sequence[int], batch: in
     return common // batch * batch
 
 
-def _grid_reuse_llama(llama_class: type) -> type:
-    """llama_cpp.Llama with prompt-prefix reuse restricted to `grid_prefix` (see DEFAULT_BATCH)."""
+def _grid_reuse_llama(llama_class: type, prefix_reuse: bool) -> type:
+    """llama_cpp.Llama with prompt-prefix reuse restricted to `grid_prefix` (see DEFAULT_BATCH), or none at all."""
 
     class GridReuseLlama(llama_class):  # type: ignore[misc, valid-type]
         _last_prompt: list[int] | None = None
 
         def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Iterator[int]:
             tokens = list(tokens)
-            keep = grid_prefix(self._last_prompt, tokens, self.n_batch)
+            keep = grid_prefix(self._last_prompt, tokens, self.n_batch) if prefix_reuse else 0
             # Llama.generate reuses the longest match with its first n_tokens; cutting n_tokens to the grid prefix
             # makes that match exactly `keep`, and the rest is evaluated in whole batches from there.
             self.n_tokens = keep
@@ -67,11 +67,11 @@ def _grid_reuse_llama(llama_class: type) -> type:
     return GridReuseLlama
 
 
-def load_model(model_path: str, threads: int, n_ctx: int, batch: int) -> Any:
+def load_model(model_path: str, threads: int, n_ctx: int, batch: int, prefix_reuse: bool = True) -> Any:
     from llama_cpp import Llama
 
     # n_threads_batch defaults to every core, which brings back the oversubscription that n_threads avoids.
-    return _grid_reuse_llama(Llama)(model_path=model_path, n_ctx=n_ctx, n_batch=batch, n_ubatch=batch,
+    return _grid_reuse_llama(Llama, prefix_reuse)(model_path=model_path, n_ctx=n_ctx, n_batch=batch, n_ubatch=batch,
                                     n_threads=threads, n_threads_batch=threads, verbose=False)
 
 
@@ -114,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--n-ctx", type=int, required=True)
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
+    parser.add_argument("--no-prefix-reuse", action="store_true",
+                        help="evaluate every prompt in full (the benchmark's baseline; answers are the same)")
     args = parser.parse_args(argv)
 
     # The protocol keeps the real stdout; fd 1 (where native code prints) and sys.stdout go to stderr.
@@ -124,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import llama_cpp
 
     started = time.perf_counter()
-    model = load_model(args.model_path, args.threads, args.n_ctx, args.batch)
+    model = load_model(args.model_path, args.threads, args.n_ctx, args.batch, not args.no_prefix_reuse)
     loaded = time.perf_counter()
     # One generated token runs the model's matrix products once: the instructions the library was built with.
     model.create_chat_completion(messages=PROBE_MESSAGES, max_tokens=1, temperature=0.0)

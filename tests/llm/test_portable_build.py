@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import platform
 import re
-import subprocess
 
 import llama_cpp
 
@@ -37,13 +36,18 @@ def test_the_installed_library_uses_no_instruction_set_beyond_the_portable_targe
 
 
 def test_the_build_script_pins_a_portable_target_and_bypasses_pips_wheel_cache() -> None:
-    flags = subprocess.run(["bash", "-c", f"grep -E '^ *(flags|portable)' {SCRIPT}"], capture_output=True,
-                           text=True, check=True).stdout
-    assert "-DGGML_NATIVE=OFF" in flags and "march=native" not in flags
-    for off in ("GGML_AVX512", "GGML_AVX_VNNI", "GGML_AMX_TILE", "GGML_AMX_INT8", "GGML_AMX_BF16"):
-        assert f"-D{off}=OFF" in flags
     script = SCRIPT.read_text()
+    for arch in ("x86_64", "aarch64"):
+        # The case branch `portable:<arch>...)` up to its `;;`: the flags every install path builds with.
+        branch = re.search(rf"\n\s*portable:{arch}[^)]*\)(.*?);;", script, re.DOTALL)
+        assert branch, f"no portable build for {arch}"
+        flags = branch.group(1)
+        assert "-DGGML_NATIVE=OFF" in flags and "march=native" not in flags and "=ON -DGGML_AVX512" not in flags
+    x86 = re.search(r"\n\s*portable:x86_64[^)]*\)(.*?);;", script, re.DOTALL).group(1)
+    for off in ("GGML_AVX512", "GGML_AVX_VNNI", "GGML_AMX_TILE", "GGML_AMX_INT8", "GGML_AMX_BF16"):
+        assert f"-D{off}=OFF" in x86
     assert "--no-cache-dir" in script and "--no-binary llama-cpp-python" in script
+    assert 'variant="${3:-portable}"' in script  # what the Makefile and the Dockerfile get without asking
 
 
 def test_every_install_path_installs_llama_cpp_from_the_portable_wheel() -> None:
