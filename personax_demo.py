@@ -1,7 +1,9 @@
 """The README's main command: bios, LLM traits, embeddings, Level I analysis, releases and the prompt study.
 
 Runs on the persistent Dagster instance in $DAGSTER_HOME (default ./dagster_home), so every run it makes is visible in
-the UI afterwards. Exits non-zero if any run or blocking check fails.
+the UI afterwards. Before its runs it fails the instance's runs whose process is gone (freeing their pool slots) and
+checks that the embedded model can run here. Exits 1 if any run or blocking check fails, 2 if the model could not run
+and the steps that need it were skipped.
 """
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ from personax_platform.warehouse import Lakehouse  # noqa: E402
 
 # Step-by-step event logs stay in the UI; the terminal gets one line per run.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-# The embedded LLM takes ~6.5 s per answer on one thread (two threads are faster on an idle machine but collapse
-# when another process takes a core): the demo rates the first N people of each league.
+# The embedded LLM takes ~4 s per answer on one thread once its worker has seen the prompt's instructions (README,
+# "Embedded model"): the demo rates the first N people of each league, 16 answers by default.
 DEMO_PEOPLE = int(os.environ.get("PERSONAX_DEMO_PEOPLE", "2"))
 # A tiny study: 1 person × 6 prompt variants × 2 repeats per dataset. Temperature 0.8, because at the configured 0 a
 # deterministic model repeats itself exactly; a real study uses the defaults (20 people, 5 repeats).
