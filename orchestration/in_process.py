@@ -26,3 +26,11 @@ def execute_partition(job: dg.JobDefinition, instance: dg.DagsterInstance, parti
     with PoolWaitReporter(instance, run_id, say=say):
         return job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False,
                                       run_config=dict(run_config), run_id=run_id)
+
+
+if __name__ == "__main__":
+    # `python -m orchestration.in_process`: the sweep alone, e.g. before `dagster asset materialize` on an instance
+    # where a run died (docs/troubleshooting.md).
+    with dg.DagsterInstance.get() as local_instance:
+        if not sweep_dead_runs(local_instance):
+            print("no run of this instance has lost its process")

@@ -63,3 +63,14 @@ def test_a_reused_process_id_does_not_keep_a_dead_run_alive(dagster_home, instan
     finally:
         newer.kill()
         newer.wait()
+
+
+def test_the_sweep_runs_by_hand_before_a_cli_materialization(dagster_home, instance):
+    holder = start_holder(dagster_home, seconds=600)
+    (dead_run_id,) = slot_holders(instance)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    sweep = subprocess.run([sys.executable, "-m", "orchestration.in_process"], capture_output=True, text=True,
+                           env={**os.environ, "DAGSTER_HOME": str(dagster_home)}, check=True)
+    assert f"run {dead_run_id[:8]} holder_job marked failed" in sweep.stdout
+    assert slot_holders(instance) == set()
