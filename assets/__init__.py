@@ -1,1 +1,1 @@
-"""The Dagster asset graph, one module per group (DESIGN.md): bios, traits, embeddings, release, analysis."""
+"""The Dagster asset graph, one module per group (docs/architecture.md): bios, traits, embeddings, release, analysis."""

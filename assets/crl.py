@@ -1,4 +1,4 @@
-"""Group `analysis`: Level II (PAPER.md §4). `crl` trains the multimodal, multi-measurement causal representation
+"""Group `analysis`: Level II (docs/paper.md §4). `crl` trains the multimodal, multi-measurement causal representation
 model of one dataset on its face and text embeddings and stores the latents of every person, the learned latent
 adjacency, the loss history and the model itself; `latent_causal_graph` runs PC over the learned latents."""
 

@@ -1,5 +1,5 @@
 """Group `analysis`: Level I, the five independence tests between each trait score and each biography or face
-feature of a dataset (PAPER.md §3), FDR-adjusted, with heatmaps in the UI."""
+feature of a dataset (docs/paper.md §3), FDR-adjusted, with heatmaps in the UI."""
 import dagster as dg
 import pandas as pd
 from pydantic import Field

@@ -1,4 +1,4 @@
-"""Group `analysis`: the prompt-design consistency study (PAPER.md §2), per dataset.
+"""Group `analysis`: the prompt-design consistency study (docs/paper.md §2), per dataset.
 
 A seeded stratified sample of the dataset's people is rated K times by every configured model under each of the six
 prompt variants; the study reports how much the repeated scores move (mean SD), how often models hesitate or fail,

@@ -1,4 +1,4 @@
-"""Group `release`: the privacy-first PersonaX-format publication of one dataset (PAPER.md, "privacy-first release").
+"""Group `release`: the privacy-first PersonaX-format publication of one dataset (docs/paper.md §1, release).
 
 The folder (Parquet tables + dataset card) is written under the release directory, scanned for every name,
 description and raw LLM answer of the dataset, and only then published to the hub when a repo is configured. The

@@ -1,6 +1,6 @@
 """Level II identifiability on synthetic data with known latents: our model against its baselines, 5 seeds.
 
-The paper's synthetic check (PAPER.md §4) re-done on a released generator (personax_platform/crl/synthetic.py):
+The paper's synthetic check (docs/paper.md §4) re-done on a released generator (personax_platform/crl/synthetic.py):
 athlete-sized latents (shared 2, image 5, text 5) with a random sparse DAG and Laplace noises, three image and
 three text measurements of 64 features each through their own random leaky-ReLU mixings, 4,000 persons, 90/10
 split. Per seed, the generator and every method use that seed. Methods: our model (train_crl), our model on the

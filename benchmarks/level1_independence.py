@@ -4,7 +4,7 @@ Data: the seeded cohort (9,444 celebrities; --n for fewer) with three simulated 
 reference score with probability 0.7, else moves it by one step, and answers 0 = "insufficient information" with
 probability 0.05), the aggregated scores (median of the non-zero ones, via traits.aggregate), and seeded gaps in
 height (8%), weight (10%), coordinates (3%) and occupation (2%), because real bios have them and every pair then has
-its own rows. 20 traits (5 aggregated + 3 models x 5) x 22 features (PAPER.md §3) x 5 tests.
+its own rows. 20 traits (5 aggregated + 3 models x 5) x 22 features (docs/paper.md §3) x 5 tests.
 
 Baseline ("notebook"): a causal-learn call per pair in a loop on that pair's complete rows — `CIT(data, "kci")`,
 `CIT(data, "rcit")`, `CIT(data, "chisq" | "gsq")` — plus HSIC on the same dense n x n kernels, centred in O(n^2)

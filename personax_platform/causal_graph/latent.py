@@ -1,5 +1,6 @@
-"""The latent graph of Level II (PAPER.md §4): nodes are the learned latents, grouped shared / image / text, and the
-background knowledge is the model's own assumption that shared latents have no parents among modality latents."""
+"""The latent graph of Level II (docs/paper.md §4): nodes are the learned latents, grouped shared / image / text,
+and the background knowledge is the model's own assumption that shared latents have no parents among modality
+latents."""
 from __future__ import annotations
 
 from personax_platform.causal_graph.background import BackgroundRules

@@ -1,1 +1,2 @@
-"""The prompt-design consistency study (PAPER.md §2): how prompt format affects the stability of LLM trait scores."""
+"""The prompt-design consistency study (docs/paper.md §2): how prompt format affects the stability of LLM
+trait scores."""

@@ -1,4 +1,4 @@
-"""Level II of PersonaX (PAPER.md §4): causal representation learning over per-person multimodal measurements.
+"""Level II of PersonaX (docs/paper.md §4): causal representation learning over per-person multimodal measurements.
 
 `train_crl(Measurements, CRLConfig) -> CRLResult` learns a shared latent block and one block per modality (e.g. face
 image, trait text) with a sparse latent graph in the causal order shared → image → text; the result holds every

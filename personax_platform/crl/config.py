@@ -1,6 +1,6 @@
 """Configuration of the Level II model: latent sizes, network sizes, loss weights, training schedule, seed.
 
-Defaults follow PAPER.md §4 (hidden 512-256-128, Adam lr 3e-4, 90/10 split, loss weights recon 1, KL 1e-2,
+Defaults follow docs/paper.md §4 (hidden 512-256-128, Adam lr 3e-4, 90/10 split, loss weights recon 1, KL 1e-2,
 sparsity 1e-3). Not from the paper: the decorrelation weight (model.py explains the term; it shares the KL's 1e-2),
 the tie weight (the paper says only "small"), and minibatches of 256 for 300 epochs instead of 1,000 full-batch
 epochs (about 4,500 Adam steps on an athlete-sized cohort rather than 1,000). The config is frozen and hashed, so a
@@ -74,7 +74,7 @@ class CRLConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-# The paper's latent sizes (PAPER.md §4).
+# The paper's latent sizes (docs/paper.md §4).
 ATHLETES = CRLConfig(shared_dim=2, modalities=(("image", 5), ("text", 5)))
 CELEBRITIES = CRLConfig(shared_dim=3, modalities=(("image", 10), ("text", 5)))
 PRESETS: dict[str, CRLConfig] = {"athlepersona": ATHLETES, "celebpersona": CELEBRITIES}

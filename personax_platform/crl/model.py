@@ -1,4 +1,4 @@
-"""The Level II network (PAPER.md §4) and its loss.
+"""The Level II network (docs/paper.md §4) and its loss.
 
 Per measurement an MLP encoder gives a Gaussian posterior (mean, log-variance) over its modality's latent block; the
 modality's posterior is the average over its measurements, so every measurement informs the latents that are

@@ -1,7 +1,7 @@
 """A seeded synthetic multimodal setting with known latents and a known latent DAG, for the identifiability check.
 
-The paper's synthetic data (coloured MNIST / Fashion-MNIST) were not released (PAPER.md §4), so this re-creates the
-setting in the model's own terms:
+The paper's synthetic data (coloured MNIST / Fashion-MNIST) were not released (docs/paper.md §4), so this re-creates
+the setting in the model's own terms:
 
 - latents: a shared block s and one block per modality, in causal order s → image → text; a random DAG that
   respects that order (shared latents are roots; edges within a modality go from earlier to later latents), linear
@@ -12,7 +12,7 @@ setting in the model's own terms:
   orthogonal (perfectly conditioned) weight matrices with leaky-ReLU, rescaled to unit variance after each layer —
   then a random linear map up to the observed dimension, plus small Gaussian noise (obs_noise, relative);
 - two switches turn off the two parts of the equivalent latents that equivalence.py builds (benchmarks/README.md
-  measures each): `mixing_sees_shared=False` lets a measurement see z_m only (PAPER.md §4 writes x_m = g_m(z_m)),
+  measures each): `mixing_sees_shared=False` lets a measurement see z_m only (docs/paper.md §4 writes x_m = g_m(z_m)),
   and `within_modality_edges=False` keeps only edges between blocks; both are on by default;
 - optionally (view_noise > 0) each measurement sees the latents with its own independent Laplace error, as three
   LLMs would each misjudge a person's traits a little differently; off by default.

@@ -1,4 +1,4 @@
-"""Level I analysis (PAPER.md §3): pairwise independence tests between traits and features, without Dagster.
+"""Level I analysis (docs/paper.md §3): pairwise independence tests between traits and features, without Dagster.
 
 `run_level1` runs KCI, RCIT, HSIC, chi-square and G-square for every trait x feature pair of one dataset and adds
 Benjamini–Hochberg adjusted p-values; kernels are built once per variable (kernels.py explains the memory plan).

@@ -1,6 +1,6 @@
 """Benjamini–Hochberg false-discovery-rate adjustment that leaves undefined tests out.
 
-The official notebooks applied no multiple-testing correction (PAPER.md §3). A test that could not be computed has
+The official notebooks applied no multiple-testing correction (docs/paper.md §3). A test that could not be computed has
 p = NaN; it must neither count towards the number of hypotheses m (that would make every other adjusted p larger)
 nor be turned into a number, so NaN stays NaN.
 """

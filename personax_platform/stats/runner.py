@@ -1,4 +1,4 @@
-"""Level I (PAPER.md §3): every test for every trait x feature pair of one dataset, FDR-adjusted per test.
+"""Level I (docs/paper.md §3): every test for every trait x feature pair of one dataset, FDR-adjusted per test.
 
 Rows with a missing value are dropped per pair and the pair's n is recorded. A test that cannot give a p-value
 — too few rows, a column that is constant on the pair's rows, an exception, a non-finite result — gets p = NaN,

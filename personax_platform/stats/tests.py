@@ -1,4 +1,4 @@
-"""The five Level I independence tests of PAPER.md §3 for one pair of variables.
+"""The five Level I independence tests of docs/paper.md §3 for one pair of variables.
 
 KCI and HSIC share the per-pair kernel sums of `kernels.kernel_moments`; they differ in how the null distribution
 is approximated by a gamma distribution. KCI is causal-learn's `KCI_UInd` (statistic sum(Kc * Lc), gamma with mean

@@ -1,6 +1,6 @@
 """Combine the per-model Big Five scores into one score per person and trait, and measure how far the models agree.
 
-Scores follow the paper's "Number-L3-Inc" scale (PAPER.md §2): 1..3 increasing, 0 = "insufficient information".
+Scores follow the paper's "Number-L3-Inc" scale (docs/paper.md §2): 1..3 increasing, 0 = "insufficient information".
 A 0 is an abstention, not a low score, so both the aggregate and every agreement statistic treat it as missing.
 """
 from __future__ import annotations

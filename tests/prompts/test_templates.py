@@ -16,7 +16,7 @@ from personax_platform.prompts import (
     load_prompt,
 )
 
-VARIANTS = {  # id -> (format, levels, order), as in PAPER.md §2
+VARIANTS = {  # id -> (format, levels, order), as in docs/paper.md §2
     "number-l3-inc": ("number", 3, "inc"),
     "number-l5-inc": ("number", 5, "inc"),
     "number-l3-dec": ("number", 3, "dec"),
