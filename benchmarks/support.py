@@ -92,9 +92,7 @@ def machine() -> dict[str, object]:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
             for line in info:
-                if line.startswith("model name") and not cpu:
-                    cpu = line.split(":", 1)[1].strip()
-                elif line.startswith("model name"):
+                if line.startswith("model name"):
                     cpu = line.split(":", 1)[1].strip()
                 elif line.startswith("flags"):
                     flags = set(line.split(":", 1)[1].split())
@@ -111,6 +109,7 @@ def write_result(benchmark: str, figures: dict[str, object], baselines: dict[str
 
     path = REPO_ROOT / "benchmarks" / "results" / f"{benchmark}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"benchmark": benchmark, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                "machine": machine(), "figures": figures, "baselines": baselines}, indent=2) + "\n")
+    result = {"benchmark": benchmark, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "machine": machine(), "figures": figures, "baselines": baselines}
+    path.write_text(json.dumps(result, indent=2) + "\n")
     return path

@@ -3,6 +3,7 @@ that holds the pool's slot."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -51,3 +52,12 @@ def start_holder(dagster_home: Path, seconds: float) -> subprocess.Popen[str]:
             assert time.monotonic() < deadline, "the holder never claimed the pool's slot"
             time.sleep(0.1)
     return holder
+
+
+def kill_a_slot_holder(dagster_home: Path, instance: dg.DagsterInstance) -> tuple[str, int]:
+    """A demo-style run killed with SIGKILL while it holds the pool's slot: (its run id, its former pid)."""
+    holder = start_holder(dagster_home, seconds=600)
+    (run_id,) = slot_holders(instance)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    return run_id, holder.pid

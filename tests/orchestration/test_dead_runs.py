@@ -3,7 +3,6 @@ instance whose process is gone, marks them failed with the reason and frees thei
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 
@@ -11,21 +10,18 @@ import dagster as dg
 
 from orchestration.dead_runs import fail_dead_runs
 from orchestration.in_process import execute_partition, sweep_dead_runs
-from tests.orchestration.conftest import slot_holders, start_holder
+from tests.orchestration.conftest import kill_a_slot_holder, slot_holders, start_holder
 from tests.orchestration.pool_jobs import quick_job
 
 
 def test_a_run_killed_holding_a_slot_is_failed_and_freed_so_the_next_run_completes(dagster_home, instance):
-    holder = start_holder(dagster_home, seconds=600)
-    (dead_run_id,) = slot_holders(instance)
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.wait()
+    dead_run_id, dead_pid = kill_a_slot_holder(dagster_home, instance)
     assert instance.get_run_by_id(dead_run_id).status == dg.DagsterRunStatus.STARTED  # what poisoned the instance
     assert slot_holders(instance) == {dead_run_id}
 
     said: list[str] = []
     assert sweep_dead_runs(instance, say=said.append) == 1
-    assert said[0].startswith(f"run {dead_run_id[:8]} holder_job marked failed: its process (pid {holder.pid}) is gone")
+    assert said[0].startswith(f"run {dead_run_id[:8]} holder_job marked failed: its process (pid {dead_pid}) is gone")
     assert "test_pool" in said[0]
     assert instance.get_run_by_id(dead_run_id).status == dg.DagsterRunStatus.FAILURE
     assert slot_holders(instance) == set()
@@ -46,10 +42,7 @@ def test_a_live_run_is_never_failed(dagster_home, instance):
 
 
 def test_a_reused_process_id_does_not_keep_a_dead_run_alive(dagster_home, instance):
-    holder = start_holder(dagster_home, seconds=600)
-    (dead_run_id,) = slot_holders(instance)
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.wait()
+    dead_run_id, dead_pid = kill_a_slot_holder(dagster_home, instance)
     # Point the dead run's last event at a process that is alive but started after the run: this test's own child.
     newer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
@@ -66,10 +59,7 @@ def test_a_reused_process_id_does_not_keep_a_dead_run_alive(dagster_home, instan
 
 
 def test_the_sweep_runs_by_hand_before_a_cli_materialization(dagster_home, instance):
-    holder = start_holder(dagster_home, seconds=600)
-    (dead_run_id,) = slot_holders(instance)
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.wait()
+    dead_run_id, dead_pid = kill_a_slot_holder(dagster_home, instance)
     sweep = subprocess.run([sys.executable, "-m", "orchestration.in_process"], capture_output=True, text=True,
                            env={**os.environ, "DAGSTER_HOME": str(dagster_home)}, check=True)
     assert f"run {dead_run_id[:8]} holder_job marked failed" in sweep.stdout
