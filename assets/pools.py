@@ -10,8 +10,9 @@ ANALYSIS_POOL = "heavy_analysis"
 
 
 def provider(model: ModelConfig) -> str:
-    """Whose rate limit a model's calls count against: `embedded` (in-process), `local` (a server of our own behind
-    `api_base`: Ollama, vLLM, llama.cpp), else litellm's provider prefix (bare model names are OpenAI's)."""
+    """Whose rate limit a model's calls count against: `embedded` (the local worker process), `local` (a server of
+    our own behind `api_base`: Ollama, vLLM, llama.cpp), else litellm's provider prefix (bare model names are
+    OpenAI's)."""
     prefix = model.model.split("/", 1)[0] if "/" in model.model else "openai"
     if prefix == EMBEDDED_PROVIDER:
         return "embedded"

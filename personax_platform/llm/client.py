@@ -315,7 +315,8 @@ def _require_api_keys(models: Iterable[ModelConfig]) -> None:
 
 
 def _register_in_process_providers(models: Collection[ModelConfig]) -> None:
-    """The default model runs in-process as a litellm custom provider, routed only once registered."""
+    """The default model is a litellm custom provider (its model runs in a worker process), routed only once
+    registered."""
     if not models:
         return  # all answers cached: no need to import litellm (seconds)
     from personax_platform.llm.embedded import EMBEDDED_PROVIDER, register_embedded_provider

@@ -1,5 +1,5 @@
 """The embedded SmolLM2 model through litellm's real custom-provider path: JSON that fits the schema, truncation,
-determinism, concurrency, provenance and cost. Every call runs the real 135M model on CPU (~2 s per answer)."""
+determinism, concurrency, provenance and cost. Every call runs the real 135M model on CPU, in its worker process."""
 from __future__ import annotations
 
 import asyncio
@@ -104,7 +104,7 @@ def test_concurrent_acompletions_all_succeed_without_blocking_the_event_loop() -
     answers = [answer(response) for response in responses]
     # One model, one generation at a time: interleaved decoding would corrupt the KV cache and change the answers.
     assert all(parsed == answers[0] for parsed in answers)
-    assert ticks >= 10  # the loop kept running while llama.cpp worked in its thread
+    assert ticks >= 10  # the loop kept running while the model's process answered
 
 
 def test_sync_completions_from_several_threads_all_succeed() -> None:
