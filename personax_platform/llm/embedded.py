@@ -86,11 +86,6 @@ def embedded_threads() -> int:
 # thread-safe, and interleaved decoding would corrupt the KV cache).
 _process: ModelProcess | None = None
 _process_lock = threading.Lock()
-# A process that died twice in a row without answering in between is not started again in this process: the cause
-# (a library built for another CPU, too little memory) would kill the next one too, each time after a model load.
-MAX_CONSECUTIVE_DEATHS = 2
-_deaths = 0
-_last_death: str | None = None
 # Async callers wait here rather than each holding a thread of the loop's default executor while blocked on the lock.
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=EMBEDDED_PROVIDER)
 # Per request, when litellm passes no timeout (the platform's client always passes the model's timeout_s).
@@ -108,11 +103,15 @@ class EmbeddedModelUnavailable(litellm.APIConnectionError):
         self.failure_reason = reason
 
 
+def _worker_command() -> list[str]:
+    return worker_command(str(gguf_path()), embedded_threads(), N_CTX)
+
+
 def model_process() -> ModelProcess:
     global _process
     with _process_lock:
         if _process is None:
-            _process = ModelProcess(worker_command(str(gguf_path()), embedded_threads(), N_CTX))
+            _process = ModelProcess(_worker_command())
             atexit.register(_process.close)
         return _process
 
@@ -127,8 +126,7 @@ def preflight(startup_timeout_s: float = STARTUP_TIMEOUT_S) -> Preflight:
     """Start the model in a process of its own, let it load and answer a one-token probe, and stop it: whether the
     embedded model can run on this machine, asked before any run depends on it."""
     try:
-        process = ModelProcess(worker_command(str(gguf_path()), embedded_threads(), N_CTX),
-                               startup_timeout_s=startup_timeout_s)
+        process = ModelProcess(_worker_command(), startup_timeout_s=startup_timeout_s)
     except (EmbeddedModelMissing, ValueError) as error:
         return Preflight(False, str(error))
     try:
@@ -142,19 +140,12 @@ def preflight(startup_timeout_s: float = STARTUP_TIMEOUT_S) -> Preflight:
 
 
 def _ask(payload: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-    global _deaths, _last_death
-    if _deaths >= MAX_CONSECUTIVE_DEATHS:
-        raise EmbeddedModelUnavailable(f"not restarted after dying {_deaths} times in a row in this process; "
-                                       f"last: {_last_death}")
     try:
-        reply = model_process().request(payload, timeout_s)
+        return model_process().request(payload, timeout_s)
     except ModelProcessTimeout as error:
         raise litellm.Timeout(message=error.reason, model=EMBEDDED_MODEL, llm_provider=EMBEDDED_PROVIDER) from error
     except ModelProcessDied as error:
-        _deaths, _last_death = _deaths + 1, error.reason
         raise EmbeddedModelUnavailable(error.reason) from error
-    _deaths = 0
-    return reply
 
 
 def llama_response_format(response_format: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -23,6 +23,9 @@ from typing import IO, Any
 STARTUP_TIMEOUT_S = 120.0
 # The last lines the process wrote to stderr, quoted when it dies.
 _STDERR_LINES = 20
+# A process that died this many times in a row without answering in between is not started again: the cause (a
+# library built for another CPU, too little memory) would kill the next one too, each time after a model load.
+MAX_CONSECUTIVE_DEATHS = 2
 
 REBUILD_HINT = ("rebuild llama-cpp-python for a portable CPU target: `make rebuild-llama` "
                 "(scripts/llama_cpp_wheel.sh; docs/troubleshooting.md)")
@@ -86,8 +89,8 @@ def worker_command(model_path: str, threads: int, n_ctx: int, batch: int | None 
 
 
 class ModelProcess:
-    """One worker process (`command`, see worker_command), started on demand and started again after it died.
-    Thread-safe: one request at a time."""
+    """One worker process (`command`, see worker_command), started on demand and started again after it died, up to
+    MAX_CONSECUTIVE_DEATHS deaths in a row. Thread-safe: one request at a time."""
 
     def __init__(self, command: list[str], *, startup_timeout_s: float = STARTUP_TIMEOUT_S,
                  env: Mapping[str, str] | None = None):
@@ -101,6 +104,8 @@ class ModelProcess:
         # True from sending a request until its reply (or the process's end) is read.
         self.busy = False
         self.starts = 0
+        self._deaths = 0  # in a row, without an answer in between
+        self._last_death: str | None = None
 
     @property
     def pid(self) -> int | None:
@@ -131,6 +136,7 @@ class ModelProcess:
                                           "was stopped and starts again for the next request")
             if not line:
                 raise self._died()
+            self._deaths = 0
             return json.loads(line)
 
     def close(self) -> None:
@@ -149,6 +155,8 @@ class ModelProcess:
     def _ensure_started(self) -> ProcessInfo:
         if self._process is not None and self._process.poll() is None and self.info is not None:
             return self.info
+        if self._deaths >= MAX_CONSECUTIVE_DEATHS:
+            raise ModelProcessDied(f"not restarted after dying {self._deaths} times in a row; last: {self._last_death}")
         self._process = None
         self._stderr.clear()
         process = subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -187,7 +195,9 @@ class ModelProcess:
         assert process is not None
         returncode = process.wait()
         time.sleep(0.05)  # let the stderr thread take the last lines
-        return ModelProcessDied(describe_exit(returncode, "\n".join(self._stderr)))
+        self._deaths += 1
+        self._last_death = describe_exit(returncode, "\n".join(self._stderr))
+        return ModelProcessDied(self._last_death)
 
     def _kill(self) -> None:
         process, self._process = self._process, None

@@ -42,13 +42,11 @@ def real_worker() -> ModelProcess:
 
 @pytest.fixture
 def provider_process(monkeypatch: pytest.MonkeyPatch):
-    """Puts a given ModelProcess behind the litellm provider, with fresh death counts."""
+    """Puts a given ModelProcess behind the litellm provider."""
     register_embedded_provider()
 
     def use(process: ModelProcess) -> ModelProcess:
         monkeypatch.setattr(embedded, "_process", process)
-        monkeypatch.setattr(embedded, "_deaths", 0)
-        monkeypatch.setattr(embedded, "_last_death", None)
         return process
 
     yield use
@@ -159,7 +157,7 @@ def test_the_client_records_each_request_to_a_dead_model_as_failed_with_the_reas
 
 
 def test_preflight_says_in_one_line_why_the_model_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embedded, "worker_command", lambda *args, **kwargs: ILLEGAL_INSTRUCTION)
+    monkeypatch.setattr(embedded, "_worker_command", lambda: ILLEGAL_INSTRUCTION)
     result = embedded.preflight()
     assert not result.ok and "SIGILL" in result.message and "\n" not in result.message
 

@@ -49,7 +49,6 @@ def test_a_model_process_killed_mid_partition_costs_failed_rows_with_the_reason_
     # A model process of this test's own, so that its start count is this test's.
     monkeypatch.setattr(embedded, "_process", ModelProcess(worker_command(str(embedded.gguf_path()), 1,
                                                                           embedded.N_CTX)))
-    monkeypatch.setattr(embedded, "_deaths", 0)
     llm = LLMResource(models_config=str(models_path()), prompts_dir=str(current_prompts_dir()),
                       prompt_id=settings.prompt_id(), cache_path=str(tmp_path / "cache.sqlite"))
     resources = {**pipeline_resources(warehouse_dirs), "llm": llm}
