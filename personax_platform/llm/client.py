@@ -315,14 +315,23 @@ def _require_api_keys(models: Iterable[ModelConfig]) -> None:
 
 
 def _register_in_process_providers(models: Collection[ModelConfig]) -> None:
-    """The default model is a litellm custom provider (its model runs in a worker process), routed only once
-    registered."""
+    """The default model (its model runs in a worker process) and the simulated raters are litellm custom
+    providers, routed only once registered."""
     if not models:
         return  # all answers cached: no need to import litellm (seconds)
-    from personax_platform.llm.embedded import EMBEDDED_PROVIDER, register_embedded_provider
+    from personax_platform.llm.embedded import (
+        EMBEDDED_PROVIDER,
+        register_embedded_provider,
+    )
+    from personax_platform.llm.simulated import (
+        is_simulated,
+        register_simulated_provider,
+    )
 
     if any(m.model.startswith(f"{EMBEDDED_PROVIDER}/") for m in models):
         register_embedded_provider()
+    if any(is_simulated(m.model) for m in models):
+        register_simulated_provider()
 
 
 def _secrets(models: Iterable[ModelConfig]) -> list[str]:
