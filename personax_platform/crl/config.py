@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 
 
@@ -61,6 +62,14 @@ class CRLConfig:
         """A copy with some fields changed."""
         return replace(self, **changes)
 
+    def restricted_to(self, modalities: Collection[str]) -> CRLConfig:
+        """A copy with only the named modalities' latent blocks, in this config's causal order: a dataset that lacks a
+        modality (e.g. a cohort without photos) trains on the others. Raises for an unknown name or for none."""
+        unknown = sorted(set(modalities) - {name for name, _ in self.modalities})
+        if unknown:
+            raise ValueError(f"modalities {unknown} are not in the config's {[n for n, _ in self.modalities]}")
+        return replace(self, modalities=tuple(pair for pair in self.modalities if pair[0] in modalities))
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["modalities"] = [list(pair) for pair in self.modalities]
@@ -74,14 +83,23 @@ class CRLConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-# The paper's latent sizes (docs/paper.md §4).
+# The paper's latent sizes (docs/paper.md §4), by dataset kind.
 ATHLETES = CRLConfig(shared_dim=2, modalities=(("image", 5), ("text", 5)))
 CELEBRITIES = CRLConfig(shared_dim=3, modalities=(("image", 10), ("text", 5)))
-PRESETS: dict[str, CRLConfig] = {"athlepersona": ATHLETES, "celebpersona": CELEBRITIES}
+PRESETS: dict[str, CRLConfig] = {"athletes": ATHLETES, "celebrities": CELEBRITIES}
+# the kinds of the two real datasets, for callers that still name a dataset (its kind comes from datasets.yaml)
+DATASET_KINDS: dict[str, str] = {"athlepersona": "athletes", "celebpersona": "celebrities"}
 
 
-def preset(dataset: str, **changes: object) -> CRLConfig:
-    """The named dataset's config ("athlepersona" or "celebpersona"), optionally with fields changed."""
-    if dataset not in PRESETS:
-        raise KeyError(f"no CRL preset for {dataset!r}; known: {sorted(PRESETS)}")
-    return PRESETS[dataset].with_(**changes)
+def preset_for_kind(kind: str, **changes: object) -> CRLConfig:
+    """The config of a dataset kind ("athletes" or "celebrities"), optionally with fields changed."""
+    if kind not in PRESETS:
+        raise KeyError(f"no CRL preset for kind {kind!r}; known: {sorted(PRESETS)}")
+    return PRESETS[kind].with_(**changes)
+
+
+def preset(name: str, **changes: object) -> CRLConfig:
+    """The config of a kind, or of a real dataset by name ("athlepersona", "celebpersona")."""
+    if name not in PRESETS and name not in DATASET_KINDS:
+        raise KeyError(f"no CRL preset for {name!r}; known: {sorted(PRESETS)} and datasets {sorted(DATASET_KINDS)}")
+    return preset_for_kind(DATASET_KINDS.get(name, name), **changes)
