@@ -61,9 +61,11 @@ defs = dg.Definitions(
     resources={
         "io_manager": WarehouseIOManager(warehouse=warehouse),
         "warehouse": warehouse,
-        "landing": LandingResource(landing_dir=str(settings.landing_dir()), datasets_config=str(config_path())),
+        "landing": LandingResource(landing_dir=str(settings.landing_dir()), datasets_config=str(config_path()),
+                                   data_dir=str(settings.data_dir())),
         "llm": LLMResource(models_config=str(models_path()), prompts_dir=str(current_prompts_dir()),
-                           prompt_id=settings.prompt_id(), cache_path=str(settings.llm_cache_path())),
+                           prompt_id=settings.prompt_id(), cache_path=str(settings.llm_cache_path()),
+                           datasets_config=str(config_path()), data_dir=str(settings.data_dir())),
         "faces": FaceEmbeddingResource(),
         "encoder": TextEncoderResource(),
         "release": ReleaseResource(release_dir=str(settings.release_dir()),

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import counts_table, markdown_table, table_metadata
+from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata
 from assets.partitions import dataset_partitions, league_partitions, league_to_dataset
 from expectations.asset_checks import gx_asset_check
 from personax_platform.bios import schema
@@ -107,6 +107,7 @@ def bios(context: dg.AssetExecutionContext, landing: LandingResource, raw: pd.Da
 def cohort_summary(context: dg.AssetExecutionContext, people: pd.DataFrame, rejected: pd.DataFrame) -> dg.Output:
     summary = summarize_cohort(context.partition_key, people, rejected)
     return dg.Output(summary, metadata={
+        **simulated_notice(context.partition_key),
         **table_metadata(summary),
         "people": int(summary["people"].sum()),
         "summary": dg.MetadataValue.md(markdown_table(summary, rows=len(summary))),

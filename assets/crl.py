@@ -1,8 +1,10 @@
 """Group `analysis`: Level II (docs/paper.md §4). `crl` trains the multimodal, multi-measurement causal representation
-model of one dataset on its face and text embeddings and stores the latents of every person, the learned latent
-adjacency, the loss history and the model itself; `latent_causal_graph` runs PC over the learned latents."""
+model of one dataset on its face and text embeddings (those of the modalities the dataset has: a cohort without
+photos trains on text only) and stores the latents of every person, the learned latent adjacency, the loss history
+and the model itself; `latent_causal_graph` runs PC over the learned latents."""
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -11,11 +13,12 @@ from pydantic import Field
 
 from assets.analysis_defaults import ANALYSIS_GROUP, ANALYSIS_OWNERS
 from assets.embeddings import FACE_EMBEDDINGS, TEXT_EMBEDDINGS
-from assets.metadata import image_metadata, markdown_table, table_metadata
-from assets.partitions import dataset_partitions, league_to_dataset
+from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
+from assets.partitions import dataset_kind, dataset_partitions, league_to_dataset
 from assets.pools import ANALYSIS_POOL
-from personax_platform.crl import CRLConfig, CRLResult, LatentLayout, loss_curves_png, preset, train_crl
+from personax_platform.crl import CRLConfig, CRLResult, LatentLayout, loss_curves_png, train_crl
 from personax_platform.crl import schema
+from personax_platform.crl.config import preset_for_kind
 from personax_platform.crl.from_embeddings import complete_people, measurements_from_embeddings
 
 CRL_LATENTS = dg.AssetKey([ANALYSIS_GROUP, "crl_latents"])
@@ -38,15 +41,17 @@ class CRLTrainingConfig(dg.Config):
                                                       "together.")
     latent_sizes: dict[str, int] | None = Field(
         None, description="Latent block sizes, e.g. {shared: 2, image: 5, text: 5}; default: the paper's for the "
-                          "dataset (athletes 2/5/5, celebrities 3/10/5).")
+                          "dataset's kind (athletes 2/5/5, celebrities 3/10/5); the block of a modality "
+                          "that no person has is dropped.")
     min_people: int = Field(20, ge=3, description="Train only when this many people have every measurement.")
 
 
-def model_config(dataset: str, config: CRLTrainingConfig) -> CRLConfig:
+def model_config(kind: str, config: CRLTrainingConfig, modalities: Collection[str] = ()) -> CRLConfig:
+    """The kind's preset with the run's settings, restricted to `modalities` when given (those the data has)."""
     changes: dict = dict(epochs=config.epochs, seed=config.seed, lr=config.lr, batch_size=config.batch_size,
                          kl_weight=config.kl_weight, sparsity_weight=config.sparsity_weight,
                          decorrelation_weight=config.decorrelation_weight, tie_weight=config.tie_weight)
-    base = preset(dataset)
+    base = preset_for_kind(kind)
     if config.latent_sizes:
         sizes = dict(config.latent_sizes)
         changes["shared_dim"] = sizes.pop("shared", base.shared_dim)
@@ -55,7 +60,8 @@ def model_config(dataset: str, config: CRLTrainingConfig) -> CRLConfig:
         if unknown:
             raise ValueError(f"latent_sizes names unknown blocks {unknown}; blocks are shared, {sorted(known)}")
         changes["modalities"] = tuple((name, sizes.get(name, size)) for name, size in base.modalities)
-    return base.with_(**changes)
+    settings = base.with_(**changes)
+    return settings.restricted_to(modalities) if modalities else settings
 
 
 def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]:
@@ -106,17 +112,19 @@ def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]
     can_subset=False,
 )
 def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.DataFrame, texts: pd.DataFrame):
-    """Train on the people who have a face embedding and a description embedding from every model."""
+    """Train on the modalities some person has (a modality nobody has drops out with its latent block), on the
+    people who have every measurement of those: a face embedding and a description embedding from every model."""
     dataset = context.partition_key
-    measurements = measurements_from_embeddings(faces, texts)
-    ready = complete_people(measurements)
-    settings = model_config(dataset, config)
-    result = train_crl(measurements, settings) if ready >= config.min_people else None
+    inputs = measurements_from_embeddings(faces, texts)
+    ready = complete_people(inputs.measurements)
+    settings = model_config(dataset_kind(dataset), config, inputs.modalities)
+    result = train_crl(inputs.measurements, settings) if ready >= config.min_people else None
     latents, adjacency, history, model = _outputs(result, dataset)
     status = ("trained" if result is not None else
-              f"not trained: {ready} people have every measurement (face and each model's description), "
+              f"not trained: {ready} people have every measurement ({inputs.describe()}), "
               f"at least {config.min_people} needed")
-    common = {"status": status, "config_hash": settings.hash, "people_with_every_measurement": ready}
+    common = {**simulated_notice(dataset), "status": status, "modalities": inputs.describe(), "config_hash": settings.hash,
+              "people_with_every_measurement": ready}
     latent_metadata = {**table_metadata(latents, ["person_id", "split", "latent", "value"], schema.CRL_LATENTS),
                        **common,
                        "config": dg.MetadataValue.json(settings.to_dict())}

@@ -4,7 +4,6 @@ Images are read where the landing area keeps them and never copied: only vectors
 Each row names its vector space (backend or encoder / model id); vectors of different spaces are never mixed.
 """
 from datetime import datetime, timezone
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -45,10 +44,11 @@ _PREVIEW = ["person_id", "status", "detection_score", "face_width_px", "faces_fo
         "(no_image, unreadable_image, no_face_found). Images are read in place and never stored."
     ),
 )
-def face_embeddings(faces: FaceEmbeddingResource, landing: LandingResource, people: pd.DataFrame) -> dg.Output:
+def face_embeddings(context: dg.AssetExecutionContext, faces: FaceEmbeddingResource, landing: LandingResource,
+                    people: pd.DataFrame) -> dg.Output:
     people = people.sort_values("person_id")
     refs = [None if pd.isna(ref) else str(ref) for ref in people["image_ref"]]  # pandas' NA is not None
-    results = embed_images(faces.config(), refs, landing_dir=Path(landing.landing_dir),
+    results = embed_images(faces.config(), refs, landing_dir=landing.landing_root(context.partition_key),
                            workers=faces.workers or None)
     now = datetime.now(timezone.utc)
     table = pd.DataFrame({

@@ -6,8 +6,8 @@ from pydantic import Field
 
 from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
-from assets.metadata import image_metadata, markdown_table, table_metadata
-from assets.partitions import league_to_dataset
+from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
+from assets.partitions import dataset_kind, league_to_dataset
 from assets.traits import AGGREGATED_TRAITS, TRAIT_SCORES
 from personax_platform.stats import LEVEL1_FEATURES, run_level1, trait_variable
 from personax_platform.stats.heatmap import pvalue_heatmap_png
@@ -54,7 +54,7 @@ def independence_tests(context: dg.AssetExecutionContext, config: IndependenceTe
                        scores: pd.DataFrame, aggregated: pd.DataFrame) -> dg.Output:
     dataset = context.partition_key
     frame, traits = trait_table(people, scores, aggregated)
-    results = run_level1(frame, traits, LEVEL1_FEATURES[dataset], dataset=dataset, alpha=config.alpha,
+    results = run_level1(frame, traits, LEVEL1_FEATURES[dataset_kind(dataset)], dataset=dataset, alpha=config.alpha,
                          seed=config.seed)
     source = results["trait"].str.split(":", n=1, expand=True)
     results.insert(1, "model", source[0])
@@ -62,6 +62,7 @@ def independence_tests(context: dg.AssetExecutionContext, config: IndependenceTe
     strongest = results[results["significant"]].nsmallest(10, "p_adjusted")
     aggregated_only = results[results["model"] == AGGREGATED]
     metadata = {
+        **simulated_notice(dataset),
         **table_metadata(results, ["trait", "model", "feature", "test", "n", "p_value", "p_adjusted", "status"]),
         "tests_run": int((results["status"] == "ok").sum()),
         "undefined_or_failed": int(results["status"].isin(["undefined", "failed"]).sum()),

@@ -10,7 +10,7 @@ from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
 from assets.crl import CRL_LATENTS
 from assets.metadata import image_metadata, markdown_table, table_metadata
-from assets.partitions import league_to_dataset
+from assets.partitions import dataset_kind, league_to_dataset
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.latent import latent_nodes, latent_rules
@@ -64,7 +64,7 @@ def latent_causal_graph(context: dg.AssetExecutionContext, config: LatentGraphCo
                                 resamples=config.resamples if result.estimate.estimated else 0)
     shown = edges[edges["in_estimate"]]
 
-    observed_nodes = [n for n in OBSERVED_NODES[dataset]]
+    observed_nodes = list(OBSERVED_NODES[dataset_kind(dataset)])
     observed = observed_frame(people, aggregated).set_index("person_id")[[n.name for n in observed_nodes]]
     observed = indicator_columns(observed, [n.name for n in observed_nodes if n.encoding == "categorical"])
     correlations = strongest_correlations(wide, observed.reindex(wide.index), top=config.top_correlations)

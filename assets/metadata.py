@@ -58,3 +58,11 @@ def counts_table(counts: pd.Series, label: str) -> str:
 def image_metadata(png: bytes, alt: str) -> dg.MetadataValue:
     """A PNG shown inline in the UI's metadata panel (markdown with a data URI)."""
     return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})")
+
+
+def simulated_notice(dataset: str) -> dict[str, str]:
+    """The notice every UI page fed by a known-truth cohort shows (empty for a real dataset)."""
+    from assets.partitions import is_known_truth  # metadata helpers stay importable without the datasets config
+    from personax_platform.known_truth.cohort import SIMULATED_NOTICE
+
+    return {"notice": SIMULATED_NOTICE} if is_known_truth(dataset) else {}

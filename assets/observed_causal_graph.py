@@ -6,8 +6,8 @@ from pydantic import Field
 
 from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
-from assets.metadata import image_metadata, markdown_table, table_metadata
-from assets.partitions import league_to_dataset
+from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
+from assets.partitions import dataset_kind, league_to_dataset
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import BackgroundRules, PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.observed import (
@@ -52,9 +52,10 @@ class ObservedGraphConfig(dg.Config):
 def observed_causal_graph(context: dg.AssetExecutionContext, config: ObservedGraphConfig, people: pd.DataFrame,
                           aggregated: pd.DataFrame) -> dg.Output:
     dataset = context.partition_key
-    nodes = list(OBSERVED_NODES[dataset])
-    rules = BackgroundRules(tuple(config.exogenous if config.exogenous is not None else DEFAULT_EXOGENOUS[dataset]),
-                            tuple(config.forbidden if config.forbidden is not None else DEFAULT_FORBIDDEN[dataset]))
+    kind = dataset_kind(dataset)
+    nodes = list(OBSERVED_NODES[kind])
+    rules = BackgroundRules(tuple(config.exogenous if config.exogenous is not None else DEFAULT_EXOGENOUS[kind]),
+                            tuple(config.forbidden if config.forbidden is not None else DEFAULT_FORBIDDEN[kind]))
     settings = PCSettings(config.ci_test, config.alpha, config.kernel_max_rows, config.max_conditioning)
     data = prepare(observed_frame(people, aggregated), nodes)
     result = edge_stability(data, rules, settings, resamples=config.resamples, seed=config.seed,
@@ -68,6 +69,7 @@ def observed_causal_graph(context: dg.AssetExecutionContext, config: ObservedGra
     title = (f"{dataset}: PC ({config.ci_test}, alpha {config.alpha}), n = {data.n}, "
              f"{config.resamples} {config.resampling} resamples")
     metadata = {
+        **simulated_notice(dataset),
         **table_metadata(edges, ["from_node", "to_node", "type", "in_estimate", "frequency",
                                  "orientation_frequency"]),
         "status": "estimated" if estimate.estimated else f"not estimated: {estimate.reason}",

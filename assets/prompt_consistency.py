@@ -10,8 +10,8 @@ import pandas as pd
 from pydantic import Field
 
 from assets.bios import BIOS
-from assets.metadata import image_metadata, markdown_table, table_metadata
-from assets.partitions import dataset_partitions, league_to_dataset
+from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
+from assets.partitions import dataset_kind, dataset_partitions, league_to_dataset
 from assets.pools import llm_pool
 from personax_platform.consistency.cost import estimate_cost
 from personax_platform.consistency.design import VARIANTS
@@ -28,7 +28,7 @@ PROMPT_CONSISTENCY = dg.AssetKey([GROUP, "prompt_consistency"])
 PROMPT_DISCREPANCY = dg.AssetKey([GROUP, "prompt_discrepancy"])
 PROMPT_CONSISTENCY_SCORES = dg.AssetKey([GROUP, "prompt_consistency_scores"])
 # What the sample is stratified by, per dataset.
-STRATUM = {"athlepersona": "league", "celebpersona": "occupation"}
+STRATUM = {"athletes": "league", "celebrities": "occupation"}  # per dataset kind
 
 
 class PromptConsistencyConfig(dg.Config):
@@ -68,11 +68,11 @@ class PromptConsistencyConfig(dg.Config):
 def prompt_consistency(context: dg.AssetExecutionContext, config: PromptConsistencyConfig, llm: LLMResource,
                        people: pd.DataFrame):
     dataset = context.partition_key
-    sample = stratified_sample(people, config.sample_size, STRATUM[dataset], config.seed)
+    sample = stratified_sample(people, config.sample_size, STRATUM[dataset_kind(dataset)], config.seed)
     prompts = {variant: llm.load_prompt(variant) for variant in config.variants}
     models = [m if config.temperature is None else m.model_copy(update={"temperature": config.temperature})
-              for m in llm.models()]
-    requests = study_requests(sample, prompts, models, config.repeats)
+              for m in llm.models(dataset)]
+    requests = study_requests(sample, prompts, models, config.repeats, dataset_kind(dataset))
     estimate = estimate_cost(requests)
     context.log.info(f"{dataset}: {len(sample)} people; {estimate.describe()}; budget ${config.max_cost_usd:.2f}")
     if estimate.usd > config.max_cost_usd:
@@ -121,6 +121,6 @@ def _study_metadata(dataset: str, config: PromptConsistencyConfig, sample: pd.Da
         "estimated_cost_usd": estimated_usd,
         "cost_usd": float(sum(r.cost_usd for r in fresh)),
     }
-    if llm.uses_embedded_model():
-        metadata["notice"] = DEMO_DISCLAIMER
+    metadata.update(simulated_notice(dataset) or
+                    ({"notice": DEMO_DISCLAIMER} if llm.uses_embedded_model(dataset) else {}))
     return metadata

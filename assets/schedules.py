@@ -19,16 +19,17 @@ from resources.warehouse import WarehouseResource, table_ref
                          "person × model answers (prompt edits, new people, provider outages).")
 def traits_daily_recheck(context: dg.ScheduleEvaluationContext, llm: LLMResource, warehouse: WarehouseResource):
     lake = warehouse.lakehouse()
-    prompt, models = llm.prompt(), [m.name for m in llm.models()]
+    prompt, config = llm.prompt(), load_config()
     bios_ref, texts_ref = table_ref(BIOS), table_ref(TRAIT_TEXTS)
     stored_bios, stored_texts = set(lake.partitions(bios_ref)), set(lake.partitions(texts_ref))
     requests, skipped = [], []
-    for league in load_config().leagues:
+    for league in config.leagues:
         if league not in stored_bios:
             skipped.append(f"{league}: no bios yet")
             continue
         people = lake.read_partitions(bios_ref, [league])["person_id"]
         texts = lake.read_partitions(texts_ref, [league]) if league in stored_texts else None
+        models = [m.name for m in llm.models(config.league_to_dataset[league])]
         gaps = inference_gaps(texts, people, prompt.sha, models)
         if gaps.needs_run:
             requests.append(dg.RunRequest(

@@ -17,7 +17,6 @@ from pathlib import Path
 import dagster as dg
 
 from assets.jobs import bios_job
-from assets.partitions import league_partitions
 from personax_platform.bios.landing import NoLandingFiles, landing_files
 from resources.landing import LandingResource
 
@@ -56,7 +55,7 @@ def scan_landing(landing: LandingResource, previous: Snapshot) -> Snapshot:
     """Every league partition's landing files now; hashes are reused from `previous` where size and mtime match."""
     root, config = Path(landing.landing_dir), landing.config()
     snapshot: Snapshot = {}
-    for league in league_partitions.get_partition_keys():
+    for league in landing.landed_leagues():  # known-truth cohorts are generated, never landed
         try:
             paths = landing_files(root, config.source(league))
         except NoLandingFiles:

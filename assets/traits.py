@@ -12,11 +12,15 @@ import pandas as pd
 from pydantic import Field
 
 from assets.bios import BIOS
-from assets.metadata import counts_table, markdown_table, table_metadata
-from assets.partitions import dataset_partitions, league_partitions, league_to_dataset
+from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata
+from assets.partitions import (
+    dataset_kind, dataset_of, dataset_partitions, is_known_truth, league_partitions, league_to_dataset,
+)
 from assets.pools import llm_pool
 from expectations.asset_checks import gx_asset_check
 from personax_platform import settings
+from personax_platform.config.datasets import REPO_ROOT, load_config
+from personax_platform.known_truth.cohort import SIMULATED_NOTICE
 from personax_platform.llm.embedded import DEMO_DISCLAIMER
 from personax_platform.llm.models import load_models, models_path
 from personax_platform.prompts import current_prompts_dir, load_prompt
@@ -45,8 +49,12 @@ TRAIT_AGREEMENT = dg.AssetKey([GROUP, "trait_agreement"])
 def _inference_code_version() -> str:
     """Changes when the active prompt's content or the model list changes: the trigger for re-inference."""
     prompt = load_prompt(settings.prompt_id(), current_prompts_dir())
+    config = load_config()
     models = [m.model_dump(exclude={"api_key_env", "rpm", "tpm", "max_concurrency", "timeout_s", "max_retries"})
               for m in load_models(models_path())]
+    # The known-truth cohorts' simulated raters are part of the model list too.
+    models += [m.model_dump(include={"name", "model", "temperature", "max_tokens", "seed", "extra"})
+               for d in config.known_truth_datasets for m in load_models(REPO_ROOT / config.datasets[d].known_truth.raters)]
     return hashlib.sha256(f"{prompt.sha}|{models}".encode()).hexdigest()[:16]
 
 
@@ -91,15 +99,16 @@ class TraitTextsConfig(dg.Config):
 )
 def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm: LLMResource,
                 warehouse: WarehouseResource, people: pd.DataFrame) -> dg.Output:
-    prompt, models = llm.prompt(), llm.models()
+    dataset = dataset_of(context.partition_key)
+    prompt, models = llm.prompt(), llm.models(dataset)
     chosen = _chosen_people(people, config)
-    results = llm.complete(build_requests(chosen, prompt, models), run_id=context.run.run_id)
+    results = llm.complete(build_requests(chosen, prompt, models, dataset_kind(dataset)), run_id=context.run.run_id)
     current = texts_table(results, prompt)
     lake = warehouse.lakehouse()
     ref, league = table_ref(TRAIT_TEXTS), context.partition_key
     previous = lake.read_partitions(ref, [league]) if league in lake.partitions(ref) else None
     table = merge_prompt_versions(previous, current, prompt.sha)
-    return dg.Output(table, metadata=_inference_metadata(current, llm))
+    return dg.Output(table, metadata=_inference_metadata(current, llm, dataset))
 
 
 def _chosen_people(people: pd.DataFrame, config: TraitTextsConfig) -> pd.DataFrame:
@@ -110,7 +119,7 @@ def _chosen_people(people: pd.DataFrame, config: TraitTextsConfig) -> pd.DataFra
         people.columns]
 
 
-def _inference_metadata(current: pd.DataFrame, llm: LLMResource) -> dict:
+def _inference_metadata(current: pd.DataFrame, llm: LLMResource, dataset: str) -> dict:
     failed = current[current["status"] != "ok"]
     fresh = current[~current["cache_hit"]]
     latency = fresh["latency_s"].dropna()
@@ -131,7 +140,9 @@ def _inference_metadata(current: pd.DataFrame, llm: LLMResource) -> dict:
         "sample_descriptions": dg.MetadataValue.md(
             markdown_table(current.loc[current["status"] == "ok", ["model", "description"]], rows=3)),
     }
-    if llm.uses_embedded_model():
+    if is_known_truth(dataset):
+        metadata["notice"] = SIMULATED_NOTICE
+    elif llm.uses_embedded_model(dataset):
         metadata["notice"] = DEMO_DISCLAIMER
     return metadata
 
@@ -151,9 +162,10 @@ def _inference_metadata(current: pd.DataFrame, llm: LLMResource) -> dict:
         "and reason, never guessed scores."
     ),
 )
-def trait_scores(llm: LLMResource, texts: pd.DataFrame) -> dg.Output:
+def trait_scores(context: dg.AssetExecutionContext, llm: LLMResource, texts: pd.DataFrame) -> dg.Output:
     scores = scores_table(texts, llm.prompt())
     return dg.Output(scores, metadata={
+        **simulated_notice(dataset_of(context.partition_key)),
         **table_metadata(scores, None, schema.TRAIT_SCORES),
         "status": dg.MetadataValue.md(counts_table(scores["status"].value_counts(), "status")),
         "insufficient_information_rate": _zero_rate(long_scores(scores)),
@@ -191,11 +203,12 @@ def _distribution(answered: pd.DataFrame) -> str:
         "is in the metadata."
     ),
 )
-def aggregated_traits(scores: pd.DataFrame) -> dg.Output:
+def aggregated_traits(context: dg.AssetExecutionContext, scores: pd.DataFrame) -> dg.Output:
     long = long_scores(scores)
     people = scores[["person_id", "dataset", "league", "prompt_sha"]].drop_duplicates("person_id")
     aggregated = aggregate_scores(long).merge(people, on="person_id", how="left")[schema.AGGREGATED_TRAITS.names]
     return dg.Output(aggregated, metadata={
+        **simulated_notice(dataset_of(context.partition_key)),
         **table_metadata(aggregated, None, schema.AGGREGATED_TRAITS),
         "agreement": dg.MetadataValue.md(markdown_table(agreement(long), rows=10)),
     })
@@ -222,6 +235,7 @@ def trait_agreement(context: dg.AssetExecutionContext, scores: pd.DataFrame) -> 
     table["models"] = ",".join(sorted(scores["model"].unique()))
     table["prompt_sha"] = ",".join(sorted(scores["prompt_sha"].unique()))
     return dg.Output(table, metadata={
+        **simulated_notice(context.partition_key),
         **table_metadata(table),
         "agreement": dg.MetadataValue.md(markdown_table(table.drop(columns=["dataset", "prompt_sha"]), rows=10)),
         "pooled_krippendorff_alpha": float(table["krippendorff_alpha"].iloc[-1]),
@@ -257,7 +271,8 @@ with warnings.catch_warnings():
     def trait_texts_prompt_is_current(llm: LLMResource, trait_texts: pd.DataFrame,
                                       people: pd.DataFrame) -> dg.AssetCheckResult:
         prompt = llm.prompt()
-        gaps = inference_gaps(trait_texts, people["person_id"], prompt.sha, [m.name for m in llm.models()])
+        models = llm.models(people["dataset"].iloc[0]) if len(people) else []
+        gaps = inference_gaps(trait_texts, people["person_id"], prompt.sha, [m.name for m in models])
         return dg.AssetCheckResult(
             passed=not gaps.stale,
             metadata={"active_prompt_sha": prompt.sha, "stale_pairs": gaps.stale, "never_rated_pairs": gaps.unrated,

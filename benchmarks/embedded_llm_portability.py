@@ -68,7 +68,7 @@ def payloads(league: str, people: int) -> list[dict]:
     model = ModelConfig(name="smollm2", model="personax-embedded/smollm2-135m-instruct", temperature=0, seed=0)
     fmt = llama_response_format({"type": "json_schema", "json_schema": {"schema": prompt.response_schema}})
     return [{"messages": r.messages, "response_format": fmt, "temperature": 0, "max_tokens": model.max_tokens,
-             "seed": 0} for r in build_requests(bios, prompt, [model])]
+             "seed": 0} for r in build_requests(bios, prompt, [model], config.kind(config.league_to_dataset[league]))]
 
 
 def build_site(build: str, scratch: Path) -> Path:

@@ -106,7 +106,7 @@ def main() -> None:
             model_list = models(slow, args.concurrency)
             rows, seconds = _asset_run(people, model_list, work / "asset")
             ours = rows / seconds
-            requests = build_requests(people, prompt, model_list)
+            requests = build_requests(people, prompt, model_list, "celebrities")
             with Stopwatch() as watch:
                 asyncio.run(_naive(requests, args.concurrency))
             naive = len(requests) / watch.seconds

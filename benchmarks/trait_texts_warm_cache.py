@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets import bios, traits
-from assets.partitions import league_partitions
+from assets.partitions import dataset_kind, dataset_of, league_partitions
 from benchmarks.support import KEY_ENV, TRAIT_ANSWER, Stopwatch, full_cohort_bios, models, write_models_yaml
 from personax_platform.llm.cache import CachedResponse, ResponseCache
 from personax_platform.llm.request import request_hash
@@ -56,11 +56,13 @@ def main() -> None:
         for league, people in cohort.items():
             lake.write_partition(TableRef("bios", "bios"), league, people)
         write_models_yaml(work / "models.yaml", model_list)
-        all_requests = [r for people in cohort.values() for r in build_requests(people, prompt, model_list)]
+        all_requests = [r for league, people in cohort.items()
+                        for r in build_requests(people, prompt, model_list, dataset_kind(dataset_of(league)))]
         _warm(work / "cache.sqlite", all_requests)
 
         with Stopwatch() as floor_watch, ResponseCache(work / "cache.sqlite") as cache:
-            floor_requests = [r for people in cohort.values() for r in build_requests(people, prompt, model_list)]
+            floor_requests = [r for league, people in cohort.items()
+                              for r in build_requests(people, prompt, model_list, dataset_kind(dataset_of(league)))]
             found = cache.get_ok(request_hash(r) for r in floor_requests)
         assert len(found) == len(all_requests)
 

@@ -22,24 +22,24 @@ _ATHLETE_BIO = (*(GraphNode(name, BIOGRAPHY) for name in BIRTH_DATE), GraphNode(
 _CELEBRITY_BIO = (*(GraphNode(name, BIOGRAPHY) for name in (*BIRTH_DATE, "latitude", "longitude", "height_cm",
                                                             "weight_kg")),
                   GraphNode("occupation", BIOGRAPHY, "categorical"), GraphNode("gender", BIOGRAPHY, "categorical"))
-OBSERVED_NODES: dict[str, tuple[GraphNode, ...]] = {
-    "athlepersona": _TRAIT_NODES + _ATHLETE_BIO,
-    "celebpersona": _TRAIT_NODES + _CELEBRITY_BIO + tuple(GraphNode(a, FACE) for a in FACE_ATTRIBUTES),
+OBSERVED_NODES: dict[str, tuple[GraphNode, ...]] = {  # per dataset kind
+    "athletes": _TRAIT_NODES + _ATHLETE_BIO,
+    "celebrities": _TRAIT_NODES + _CELEBRITY_BIO + tuple(GraphNode(a, FACE) for a in FACE_ATTRIBUTES),
 }
 # The assumptions: nothing causes birth date, gender or league; traits cannot cause biographical facts;
 # face attributes cannot cause birth date (implied by the first rule, kept explicit for readers).
 DEFAULT_EXOGENOUS: dict[str, tuple[str, ...]] = {
-    "athlepersona": (*BIRTH_DATE, "league"),
-    "celebpersona": (*BIRTH_DATE, "gender"),
+    "athletes": (*BIRTH_DATE, "league"),
+    "celebrities": (*BIRTH_DATE, "gender"),
 }
 DEFAULT_FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "athlepersona": (f"{TRAIT} -> {BIOGRAPHY}",),
-    "celebpersona": (f"{TRAIT} -> {BIOGRAPHY}", *(f"{FACE} -> {name}" for name in BIRTH_DATE)),
+    "athletes": (f"{TRAIT} -> {BIOGRAPHY}",),
+    "celebrities": (f"{TRAIT} -> {BIOGRAPHY}", *(f"{FACE} -> {name}" for name in BIRTH_DATE)),
 }
 
 
-def default_rules(dataset: str) -> BackgroundRules:
-    return BackgroundRules(DEFAULT_EXOGENOUS[dataset], DEFAULT_FORBIDDEN[dataset])
+def default_rules(kind: str) -> BackgroundRules:
+    return BackgroundRules(DEFAULT_EXOGENOUS[kind], DEFAULT_FORBIDDEN[kind])
 
 
 def observed_frame(people: pd.DataFrame, aggregated: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,14 @@
-"""Typed view of config/datasets.yaml: which datasets exist, their leagues, and each source's mapping.
+"""Typed view of config/datasets.yaml: which datasets exist, their kind, their leagues, each source's mapping, and the
+generated known-truth cohorts.
 
 The league list drives the Dagster partitions, so adding a league is an entry in that file plus its landing files.
+A dataset's `kind` (athletes or celebrities) decides everything else that differs between datasets: which bio fields
+the LLM sees, the Level I features, the observed graph's nodes, the Level II preset, the planted structure. Adding a
+dataset of a known kind is therefore an entry in that file too.
+
+A known-truth dataset (`known_truth:`) is a generated cohort of fictional people that mirrors a real dataset's leagues
+and landing formats, under league names with a prefix (`sim_nba`), rated by simulated raters: it shows that every
+analysis recovers a planted structure. Its leagues are derived here, never written out in the file.
 """
 from __future__ import annotations
 
@@ -72,14 +80,57 @@ class SourceMapping(_Strict):
         return self
 
 
+Kind = Literal["athletes", "celebrities"]
+
+
+class KnownTruth(_Strict):
+    """A generated cohort with planted traits, rated by simulated raters (personax_platform/known_truth)."""
+
+    mirrors: str = Field(description="The real dataset whose leagues and landing formats the cohort copies.")
+    league_prefix: str = Field("sim_", pattern=r"^[a-z][a-z0-9]*_$")
+    seed: int
+    per_league: int = Field(gt=0, description="Generated people in every league.")
+    raters: str = Field(description="Models file of the simulated raters, relative to the repository root.")
+
+
 class DatasetConfig(_Strict):
+    kind: Kind
     description: str = ""
     leagues: dict[str, SourceMapping] = Field(min_length=1)
+    known_truth: KnownTruth | None = None
+
+    @property
+    def is_known_truth(self) -> bool:
+        return self.known_truth is not None
 
 
 class PlatformConfig(_Strict):
     country_aliases: dict[str, str] = {}
     datasets: dict[str, DatasetConfig] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_known_truth_leagues(cls, raw: object) -> object:
+        """A known-truth dataset takes its kind and leagues (prefixed) from the real dataset it mirrors."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), dict):
+            return raw
+        datasets = dict(raw["datasets"])
+        for name, entry in datasets.items():
+            spec = entry.get("known_truth") if isinstance(entry, dict) else None
+            if not isinstance(spec, dict):
+                continue
+            if "leagues" in entry or "kind" in entry:
+                raise ValueError(f"dataset '{name}': a known-truth dataset takes its kind and leagues from the "
+                                 "dataset it mirrors; remove 'kind' and 'leagues'")
+            mirrored = datasets.get(spec.get("mirrors"))
+            if not isinstance(mirrored, dict) or "known_truth" in mirrored:
+                real = sorted(d for d, e in datasets.items() if isinstance(e, dict) and "known_truth" not in e)
+                raise ValueError(f"dataset '{name}': known_truth.mirrors must name a real dataset, one of {real}")
+            prefix = spec.get("league_prefix", KnownTruth.model_fields["league_prefix"].default)
+            datasets[name] = {**entry, "kind": mirrored.get("kind"),
+                              "leagues": {f"{prefix}{league}": mapping
+                                          for league, mapping in (mirrored.get("leagues") or {}).items()}}
+        return {**raw, "datasets": datasets}
 
     @model_validator(mode="after")
     def _league_names_unique(self) -> PlatformConfig:
@@ -98,6 +149,21 @@ class PlatformConfig(_Strict):
     @property
     def leagues(self) -> list[str]:
         return list(self.league_to_dataset)
+
+    @property
+    def known_truth_datasets(self) -> list[str]:
+        return [name for name, cfg in self.datasets.items() if cfg.is_known_truth]
+
+    def kind(self, dataset: str) -> Kind:
+        try:
+            return self.datasets[dataset].kind
+        except KeyError:
+            raise KeyError(f"dataset '{dataset}' is not configured; known datasets: {list(self.datasets)}") from None
+
+    def mirrored_league(self, league: str) -> str:
+        """The real league a known-truth league copies (`sim_nba` -> `nba`); a real league is its own."""
+        spec = self.datasets[self.league_to_dataset[league]].known_truth
+        return league.removeprefix(spec.league_prefix) if spec else league
 
     def source(self, league: str) -> SourceMapping:
         try:

@@ -11,14 +11,14 @@ from personax_platform.prompts import PromptTemplate, render_messages
 
 
 def study_requests(people: pd.DataFrame, prompts: Mapping[str, PromptTemplate], models: Sequence[ModelConfig],
-                   repeats: int) -> list[LLMRequest]:
+                   repeats: int, kind: str) -> list[LLMRequest]:
     """Keyed `person/model/variant/repeat`; repeat 0 of a variant is the same request a single run would send."""
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
     requests = []
     for person in people.sort_values("person_id").to_dict("records"):
         for variant, prompt in prompts.items():
-            messages = render_messages(prompt, person, person["dataset"])
+            messages = render_messages(prompt, person, kind)
             for model in models:
                 for repeat in range(repeats):
                     requests.append(LLMRequest(

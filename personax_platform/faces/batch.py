@@ -29,7 +29,9 @@ def embed_images(config: FaceEmbedderConfig, refs: Iterable[str | None], landing
     `workers` (this process included) defaults to the CPUs this process may use; with one, no process is started.
     """
     refs = list(refs)
-    workers = min(workers or len(os.sched_getaffinity(0)), len(refs))
+    # Only images keep a worker busy: a league without photos (a generated cohort) starts no process at all.
+    with_image = sum(1 for ref in refs if ref and ref.strip())
+    workers = min(workers or len(os.sched_getaffinity(0)), with_image)
     if workers <= 1:
         embedder = create_embedder(config)
         return [embedder.embed(ref, landing_dir) for ref in refs]

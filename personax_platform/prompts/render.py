@@ -15,21 +15,22 @@ from typing import Any
 from personax_platform.bios.missing import is_missing
 from personax_platform.prompts.templates import FENCE_CLOSE, FENCE_OPEN, PromptTemplate
 
-# Bio fields the model sees per dataset, in this order. Ids, image references and face attributes are left out:
+# Bio fields the model sees per dataset kind, in this order. Ids, image references and face attributes are left out:
 # they say nothing about behaviour and would make identical bios render differently.
 PERSON_FIELDS: dict[str, tuple[str, ...]] = {
-    "athlepersona": ("name", "league", "birth_date", "nationality", "height_cm", "weight_kg", "position"),
-    "celebpersona": ("name", "occupation", "description"),
+    "athletes": ("name", "league", "birth_date", "nationality", "height_cm", "weight_kg", "position"),
+    "celebrities": ("name", "occupation", "description"),
 }
 
 
-def render_messages(prompt: PromptTemplate, person: Mapping[str, Any], dataset: str) -> list[dict[str, str]]:
-    """[system, user] chat messages for `person` (a bios row); byte-identical for the same prompt and person."""
-    if dataset not in PERSON_FIELDS:
-        raise ValueError(f"unknown dataset {dataset!r}; expected one of {sorted(PERSON_FIELDS)}")
+def render_messages(prompt: PromptTemplate, person: Mapping[str, Any], kind: str) -> list[dict[str, str]]:
+    """[system, user] chat messages for `person` (a bios row of a dataset of this `kind`, config/datasets.yaml);
+    byte-identical for the same prompt and person."""
+    if kind not in PERSON_FIELDS:
+        raise ValueError(f"unknown dataset kind {kind!r}; expected one of {sorted(PERSON_FIELDS)}")
     data = {
         field: _json_value(person[field])
-        for field in PERSON_FIELDS[dataset]
+        for field in PERSON_FIELDS[kind]
         if field in person and not is_missing(person[field])
     }
     schema = json.dumps(prompt.response_schema, ensure_ascii=False)

@@ -39,7 +39,7 @@ def load_config(path: str | Path) -> dict:
 
 def league_mapping(cfg: dict, league: str) -> tuple[str, dict]:
     for dataset, ds in cfg["datasets"].items():
-        if league in ds["leagues"]:
+        if league in (ds.get("leagues") or {}):  # known-truth datasets derive their leagues (config/datasets.py)
             return dataset, ds["leagues"][league]
     raise KeyError(f"league '{league}' is not in config/datasets.yaml")
 

@@ -65,7 +65,7 @@ CELEBRITY_FEATURES: tuple[Variable, ...] = (
     Variable("latitude", _C), Variable("longitude", _C), Variable("occupation", _CAT), Variable("gender", _CAT),
     *(Variable(attribute, _D) for attribute in FACE_ATTRIBUTES),
 )
-LEVEL1_FEATURES = {"athlepersona": ATHLETE_FEATURES, "celebpersona": CELEBRITY_FEATURES}
+LEVEL1_FEATURES = {"athletes": ATHLETE_FEATURES, "celebrities": CELEBRITY_FEATURES}  # per dataset kind
 
 
 def run_level1(frame: pd.DataFrame, traits: Sequence[Variable], features: Sequence[Variable], *, dataset: str,

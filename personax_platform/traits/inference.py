@@ -18,11 +18,12 @@ from personax_platform.traits.constants import TRAITS
 from personax_platform.traits.parse import AnswerParseError, parse_answer
 
 
-def build_requests(people: pd.DataFrame, prompt: PromptTemplate, models: Sequence[ModelConfig]) -> list[LLMRequest]:
+def build_requests(people: pd.DataFrame, prompt: PromptTemplate, models: Sequence[ModelConfig],
+                   kind: str) -> list[LLMRequest]:
     """One request per person × model, keyed `person_id/model`."""
     requests = []
     for person in people.sort_values("person_id").to_dict("records"):
-        messages = render_messages(prompt, person, person["dataset"])
+        messages = render_messages(prompt, person, kind)
         for model in models:
             requests.append(LLMRequest(
                 key=f"{person['person_id']}/{model.name}", model=model, messages=messages,

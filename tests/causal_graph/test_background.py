@@ -26,9 +26,9 @@ def test_a_rule_naming_nothing_in_the_graph_is_an_error_that_quotes_the_rule(rul
         rules.forbidden_edges(NODES)
 
 
-def test_the_default_rules_of_both_datasets_match_their_nodes():
-    for dataset, nodes in OBSERVED_NODES.items():
-        forbidden = default_rules(dataset).forbidden_edges(list(nodes))
+def test_the_default_rules_of_both_dataset_kinds_match_their_nodes():
+    for kind, nodes in OBSERVED_NODES.items():
+        forbidden = default_rules(kind).forbidden_edges(list(nodes))
         assert ("openness", "height_cm") in forbidden and ("height_cm", "openness") not in forbidden
         assert ("latitude", "birth_year") in forbidden
 

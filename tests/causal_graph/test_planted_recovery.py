@@ -15,6 +15,7 @@ from personax_platform.sample.planted_graph import PLANTED_DAG
 from personax_platform.traits.constants import TRAITS
 
 CASES = {"athlepersona": ({"per_league": 300}, 6), "celebpersona": ({"n": 3000}, 20)}
+KIND = {"athlepersona": "athletes", "celebpersona": "celebrities"}
 
 
 @pytest.mark.parametrize("dataset", sorted(CASES))
@@ -22,7 +23,7 @@ def test_pc_on_the_generated_scores_recovers_the_planted_graph(dataset):
     size, bound = CASES[dataset]
     people, _ = generate_cohort(dataset, **size)
     people[list(TRAITS)] = people[[f"{trait}_score" for trait in TRAITS]].to_numpy()  # what the LLMs would give
-    nodes, rules = list(OBSERVED_NODES[dataset]), default_rules(dataset)
+    nodes, rules = list(OBSERVED_NODES[KIND[dataset]]), default_rules(KIND[dataset])
     truth = oracle_edges(list(PLANTED_DAG[dataset]), nodes, rules)
     estimate = run_pc(prepare(people, nodes), rules, PCSettings(), seed=0)
     distance = structural_hamming_distance(estimate.edges, truth)

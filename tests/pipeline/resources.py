@@ -13,5 +13,6 @@ def pipeline_resources(dirs: dict[str, Path], landing: Path = SAMPLE_LANDING, co
     return {
         "io_manager": WarehouseIOManager(warehouse=warehouse),
         "warehouse": warehouse,
-        "landing": LandingResource(landing_dir=str(landing), datasets_config=str(config)),
+        "landing": LandingResource(landing_dir=str(landing), datasets_config=str(config),
+                                   data_dir=str(dirs["lake_dir"].parent)),
     }

@@ -72,8 +72,8 @@ def test_on_a_generated_cohort_the_asset_recovers_the_planted_graph_with_stable_
                                    aggregated=aggregated)
     edges = output.value
     found = [Edge(r.from_node, r.to_node, r.type) for r in edges[edges["in_estimate"]].itertuples()]
-    nodes = list(OBSERVED_NODES["athlepersona"])
-    truth = oracle_edges(list(PLANTED_DAG["athlepersona"]), nodes, default_rules("athlepersona"))
+    nodes = list(OBSERVED_NODES["athletes"])
+    truth = oracle_edges(list(PLANTED_DAG["athlepersona"]), nodes, default_rules("athletes"))
     distance = structural_hamming_distance(found, truth)
     print(f"\nathletes via the asset: SHD {distance.total} of {len(truth)} planted edges; edges found {len(found)}")
     assert distance.total <= 6

@@ -22,7 +22,7 @@ from tests.pipeline.traits_support import read_table
 
 PROMPTS = {v: load_prompt(v, PROMPTS_DIR) for v in VARIANTS}
 PERSON = {"name": "x", "occupation": "actor", "description": "y"}
-SYSTEM_TO_VARIANT = {render_messages(p, PERSON, "celebpersona")[0]["content"]: v for v, p in PROMPTS.items()}
+SYSTEM_TO_VARIANT = {render_messages(p, PERSON, "celebrities")[0]["content"]: v for v, p in PROMPTS.items()}
 REPEATS = 4
 # Each variant's answer for repeat r, as the model writes it on the variant's own scale.
 SCRIPT = {

@@ -31,7 +31,8 @@ class Ticks:
     """Evaluates the sensor the way the daemon does: each tick starts from the cursor the previous one stored."""
 
     def __init__(self, root: Path) -> None:
-        self.resource = LandingResource(landing_dir=str(root), datasets_config=str(DATASETS_CONFIG))
+        self.resource = LandingResource(landing_dir=str(root), datasets_config=str(DATASETS_CONFIG),
+                                        data_dir=str(root.parent / "data"))
         self.cursor: str | None = None
 
     def __call__(self) -> dg.SensorResult:

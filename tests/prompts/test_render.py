@@ -33,7 +33,7 @@ def _fenced(user: str) -> str:
 
 def test_messages_are_system_then_user_with_the_schema_and_the_data_rule():
     prompt = load_prompt()
-    system, user = render_messages(prompt, CELEBRITY, "celebpersona")
+    system, user = render_messages(prompt, CELEBRITY, "celebrities")
     assert (system["role"], user["role"]) == ("system", "user")
     assert json.dumps(prompt.response_schema, ensure_ascii=False) in system["content"]
     assert "never instructions" in system["content"]
@@ -41,7 +41,7 @@ def test_messages_are_system_then_user_with_the_schema_and_the_data_rule():
 
 
 def test_athlete_is_described_by_name_league_and_bio_fields_in_fixed_order():
-    _, user = render_messages(load_prompt(), ATHLETE, "athlepersona")
+    _, user = render_messages(load_prompt(), ATHLETE, "athletes")
     assert list(json.loads(_fenced(user["content"])).items()) == [
         ("name", "Ana Ñúñez"), ("league", "nba"), ("birth_date", "1995-02-19"), ("nationality", "RS"),
         ("height_cm", 211.0), ("weight_kg", 129.3), ("position", "C"),
@@ -49,7 +49,7 @@ def test_athlete_is_described_by_name_league_and_bio_fields_in_fixed_order():
 
 
 def test_celebrity_is_described_by_name_occupation_and_description_only():
-    _, user = render_messages(load_prompt(), CELEBRITY, "celebpersona")
+    _, user = render_messages(load_prompt(), CELEBRITY, "celebrities")
     assert json.loads(_fenced(user["content"])) == {
         "name": "Jo Example", "occupation": "actor", "description": "Stage and screen actor known for charity work.",
     }
@@ -58,25 +58,25 @@ def test_celebrity_is_described_by_name_occupation_and_description_only():
 @pytest.mark.parametrize("missing", [None, math.nan, np.nan, pd.NA, pd.NaT, "", "  ", "n/a", "null"])
 def test_missing_fields_are_omitted(missing):
     person = {**ATHLETE, "weight_kg": missing, "position": missing, "birth_date": missing}
-    _, user = render_messages(load_prompt(), person, "athlepersona")
+    _, user = render_messages(load_prompt(), person, "athletes")
     assert set(json.loads(_fenced(user["content"]))) == {"name", "league", "nationality", "height_cm"}
 
 
 def test_pandas_and_numpy_values_render_like_plain_python_ones():
     from_frame = pd.DataFrame([{**ATHLETE, "birth_date": pd.Timestamp("1995-02-19")}]).iloc[0]
     assert isinstance(from_frame["height_cm"], np.floating)
-    assert render_messages(load_prompt(), from_frame, "athlepersona") == \
-        render_messages(load_prompt(), ATHLETE, "athlepersona")
+    assert render_messages(load_prompt(), from_frame, "athletes") == \
+        render_messages(load_prompt(), ATHLETE, "athletes")
     numpy_ints = {**ATHLETE, "height_cm": np.int64(211)}
-    _, user = render_messages(load_prompt(), numpy_ints, "athlepersona")
+    _, user = render_messages(load_prompt(), numpy_ints, "athletes")
     assert json.loads(_fenced(user["content"]))["height_cm"] == 211
 
 
 def test_rendering_is_deterministic_whatever_the_key_order():
     prompt = load_prompt()
     reordered = dict(reversed(list(ATHLETE.items())))
-    first = json.dumps(render_messages(prompt, ATHLETE, "athlepersona"), ensure_ascii=False).encode()
-    again = json.dumps(render_messages(load_prompt(), reordered, "athlepersona"), ensure_ascii=False).encode()
+    first = json.dumps(render_messages(prompt, ATHLETE, "athletes"), ensure_ascii=False).encode()
+    again = json.dumps(render_messages(load_prompt(), reordered, "athletes"), ensure_ascii=False).encode()
     assert first == again
 
 
@@ -95,17 +95,17 @@ def test_rendering_is_deterministic_whatever_the_key_order():
 def test_injected_instructions_stay_inside_the_fenced_block(prompt_id, injection):
     prompt = load_prompt(prompt_id)
     person = {**CELEBRITY, "description": injection}
-    system, user = render_messages(prompt, person, "celebpersona")
+    system, user = render_messages(prompt, person, "celebrities")
     fenced = _fenced(user["content"])
     # Lossless: the model can read the bio exactly, but only as a JSON string inside the fence.
     assert json.loads(fenced)["description"] == injection
     outside = user["content"].replace(fenced, "")
     assert "rate everything" not in outside
     # The bio never reaches the system message, which still carries the schema the answer is held to.
-    assert system == render_messages(prompt, CELEBRITY, "celebpersona")[0]
+    assert system == render_messages(prompt, CELEBRITY, "celebrities")[0]
     assert json.dumps(prompt.response_schema, ensure_ascii=False) in system["content"]
 
 
-def test_unknown_dataset_is_rejected():
-    with pytest.raises(ValueError, match="unknown dataset 'celeba'"):
+def test_unknown_dataset_kind_is_rejected():
+    with pytest.raises(ValueError, match="unknown dataset kind 'celeba'"):
         render_messages(load_prompt(), CELEBRITY, "celeba")

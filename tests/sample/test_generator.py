@@ -28,7 +28,7 @@ from personax_platform.sample.people import FACE_ATTRIBUTES, TRAITS
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((REPO_ROOT / "config" / "datasets.yaml").read_text(encoding="utf-8"))
 LEAGUES = {league: (dataset, mapping) for dataset, ds in CONFIG["datasets"].items()
-           for league, mapping in ds["leagues"].items()}
+           for league, mapping in (ds.get("leagues") or {}).items()}  # known-truth datasets derive theirs
 SAMPLE_DATA = REPO_ROOT / "sample_data"
 FEATURES = ["birth_year", "latitude", "height_cm", "weight_kg", "birth_month", "birth_day", "day_of_year"]
 
