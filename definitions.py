@@ -7,6 +7,7 @@ from assets.jobs import (
     bios_job,
     dataset_reports_job,
     embeddings_job,
+    known_truth_job,
     level2_job,
     prompt_consistency_job,
     release_job,
@@ -14,6 +15,7 @@ from assets.jobs import (
 )
 from assets.crl import crl
 from assets.independence_tests import independence_tests
+from assets.known_truth import known_truth_validation
 from assets.latent_causal_graph import latent_causal_graph
 from assets.observed_causal_graph import observed_causal_graph
 from assets.prompt_consistency import prompt_consistency
@@ -41,12 +43,14 @@ defs = dg.Definitions(
     assets=[bios.raw_bios, bios.bios, bios.cohort_summary,
             traits.trait_texts, traits.trait_scores, traits.aggregated_traits, traits.trait_agreement,
             embeddings.face_embeddings, embeddings.text_embeddings, persona_release, release_import,
-            prompt_consistency, independence_tests, observed_causal_graph, crl, latent_causal_graph],
+            prompt_consistency, independence_tests, observed_causal_graph, crl, latent_causal_graph,
+            known_truth_validation],
     asset_checks=[bios.raw_bios_check, bios.bios_check, traits.trait_texts_check, traits.trait_scores_check,
                   traits.trait_scores_hesitation_check, traits.aggregated_traits_check,
                   traits.trait_texts_prompt_is_current, embeddings.face_embeddings_check,
                   embeddings.text_embeddings_check],
-    jobs=[bios_job, traits_job, embeddings_job, dataset_reports_job, level2_job, release_job, prompt_consistency_job],
+    jobs=[bios_job, traits_job, embeddings_job, dataset_reports_job, level2_job, release_job, prompt_consistency_job,
+          known_truth_job],
     schedules=[traits_daily_recheck],
     # Declarative automation runs by default (Dagster creates the sensor stopped unless told otherwise). It launches
     # plain runs, not backfills, so a request for several leagues starts them at once instead of waiting for the

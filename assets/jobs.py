@@ -4,11 +4,12 @@ import dagster as dg
 from assets import bios, embeddings, traits
 from assets.crl import crl
 from assets.independence_tests import independence_tests
+from assets.known_truth import known_truth_validation
 from assets.latent_causal_graph import latent_causal_graph
 from assets.observed_causal_graph import observed_causal_graph
 from assets.prompt_consistency import prompt_consistency
 from assets.release import persona_release
-from assets.partitions import dataset_partitions, league_partitions
+from assets.partitions import dataset_partitions, known_truth_partitions, league_partitions
 
 bios_job = dg.define_asset_job(
     "bios_job",
@@ -55,4 +56,11 @@ release_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(persona_release),
     partitions_def=dataset_partitions,
     description="The dataset's privacy-first release folder (published when PERSONAX_HF_REPO is set).",
+)
+known_truth_job = dg.define_asset_job(
+    "known_truth_job",
+    selection=dg.AssetSelection.assets(known_truth_validation),
+    partitions_def=known_truth_partitions,
+    description="SIMULATED cohorts only: compare every analysis of a known-truth cohort with its planted structure, "
+                "against bounds fixed in advance; the one-page validation report.",
 )
