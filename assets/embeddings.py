@@ -79,7 +79,7 @@ def face_embeddings(context: dg.AssetExecutionContext, faces: FaceEmbeddingResou
     group_name=GROUP,
     partitions_def=league_partitions,
     owners=OWNERS,
-    kinds={"numpy", "parquet"},
+    kinds={"onnx", "parquet"},
     code_version="1",
     automation_condition=dg.AutomationCondition.eager(),
     description=(

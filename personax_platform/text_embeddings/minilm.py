@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -41,6 +42,62 @@ def locate_model_dir() -> Path:
     return Path(spec.origin).parent / "model"
 
 
+def read_config(model_dir: Path) -> dict[str, Any]:
+    """config.json of a complete model folder, checked to be a BERT that the platform's MiniLM encoders can run:
+    mean pooling and erf-GELU."""
+    missing = [name for name in MODEL_FILES if not (model_dir / name).is_file()]
+    if missing:
+        raise ModelNotInstalled(f"model files {missing} are missing under {model_dir}; reinstall with: "
+                                f"{INSTALL_HINT}")
+    config = json.loads((model_dir / "config.json").read_text())
+    pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
+    if config["hidden_act"] != "gelu" or not pooling["pooling_mode_mean_tokens"] or any(
+            pooling[mode] for mode in ("pooling_mode_cls_token", "pooling_mode_max_tokens",
+                                       "pooling_mode_mean_sqrt_len_tokens")):
+        raise ValueError(f"{model_dir} is not a mean-pooled erf-GELU BERT; this encoder cannot run it")
+    return config
+
+
+def load_tokenizer(model_dir: Path) -> Tokenizer:
+    """The model's tokenizer, truncating at sentence-transformers' max_seq_length (256), without padding."""
+    max_len = json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=max_len)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def check_inputs(texts: Sequence[str], batch_size: int) -> None:
+    """Raise on a batch_size below 1 or a text that is not a str, before any model work."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{i}] is {type(text).__name__}, not str")
+
+
+def length_sorted_batches(tokenizer: Tokenizer, texts: Sequence[str],
+                          batch_size: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """(rows of `texts`, token ids, attention mask) per batch. Texts are sorted by token count, so that a batch pads
+    to nearly its own length; padding never changes a vector beyond float rounding."""
+    encodings = tokenizer.encode_batch(list(texts))
+    order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+    for start in range(0, len(order), batch_size):
+        rows = order[start:start + batch_size]
+        yield rows, *_pad([encodings[i] for i in rows])
+
+
+def _pad(encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad token ids with 0 ([PAD]) to the longest in the batch; the mask marks real tokens."""
+    length = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), length), dtype=np.int64)
+    mask = np.zeros((len(encodings), length), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        ids[row, :len(encoding.ids)] = encoding.ids
+        mask[row, :len(encoding.ids)] = 1
+    return ids, mask
+
+
 @dataclass(frozen=True)
 class _Layer:
     """One encoder layer's weights, transposed to (in, out) for `x @ w`; the query part of `qkv` is pre-scaled by
@@ -62,23 +119,11 @@ class _MiniLM:
     """The loaded tokenizer and weights, and the forward pass."""
 
     def __init__(self, model_dir: Path) -> None:
-        missing = [name for name in MODEL_FILES if not (model_dir / name).is_file()]
-        if missing:
-            raise ModelNotInstalled(f"model files {missing} are missing under {model_dir}; reinstall with: "
-                                    f"{INSTALL_HINT}")
-        config = json.loads((model_dir / "config.json").read_text())
-        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
-        if config["hidden_act"] != "gelu" or not pooling["pooling_mode_mean_tokens"] or any(
-                pooling[mode] for mode in ("pooling_mode_cls_token", "pooling_mode_max_tokens",
-                                           "pooling_mode_mean_sqrt_len_tokens")):
-            raise ValueError(f"{model_dir} is not a mean-pooled erf-GELU BERT; this encoder cannot run it")
+        config = read_config(model_dir)
         self.hidden = config["hidden_size"]
         self.heads = config["num_attention_heads"]
         self.eps = config["layer_norm_eps"]
-        max_len = json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=max_len)
-        self.tokenizer.no_padding()
+        self.tokenizer = load_tokenizer(model_dir)
 
         w = read_safetensors(model_dir / "model.safetensors")
         self.word = w["embeddings.word_embeddings.weight"]
@@ -153,23 +198,15 @@ class MiniLMEncoder:
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """(len(texts), 384) float32 unit rows in input order. Texts are sorted by token count and batched so that
-        a batch pads to nearly its own length; padding never changes a vector beyond float rounding."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise TypeError(f"texts[{i}] is {type(text).__name__}, not str")
+        """(len(texts), 384) float32 unit rows in input order, encoded in length-sorted batches."""
+        check_inputs(texts, batch_size)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
         model, blas = self._loaded()
-        encodings = model.tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         with blas.limit(limits=self._blas_threads, user_api="blas"):
-            for start in range(0, len(order), batch_size):
-                chunk = order[start:start + batch_size]
-                out[chunk] = model.embed(*_pad([encodings[i] for i in chunk]))
+            for rows, ids, mask in length_sorted_batches(model.tokenizer, texts, batch_size):
+                out[rows] = model.embed(ids, mask)
         return out
 
     def _loaded(self) -> tuple[_MiniLM, ThreadpoolController]:
@@ -180,17 +217,6 @@ class MiniLMEncoder:
                     raise ValueError(f"model has {model.hidden} dimensions, expected {self.dimension}")
                 self._loaded_model = model, ThreadpoolController()
             return self._loaded_model
-
-
-def _pad(encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
-    """Right-pad token ids with 0 ([PAD]) to the longest in the batch; the mask marks real tokens."""
-    length = max(len(e.ids) for e in encodings)
-    ids = np.zeros((len(encodings), length), dtype=np.int64)
-    mask = np.zeros((len(encodings), length), dtype=np.int64)
-    for row, encoding in enumerate(encodings):
-        ids[row, :len(encoding.ids)] = encoding.ids
-        mask[row, :len(encoding.ids)] = 1
-    return ids, mask
 
 
 def _linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
