@@ -19,6 +19,7 @@ OWNERS = ["team:data-engineering"]
 RAW_BIOS = dg.AssetKey([GROUP, "raw_bios"])
 BIOS = dg.AssetKey([GROUP, "bios"])
 REJECTED_BIOS = dg.AssetKey([GROUP, "rejected_bios"])
+QUARANTINE_SHARE = "quarantine_share"
 _BIOS_PREVIEW = ["person_id", "league", "name", "birth_date", "nationality", "height_cm", "weight_kg", "position",
                  "occupation"]
 
@@ -66,12 +67,19 @@ def raw_bios(context: dg.AssetExecutionContext, landing: LandingResource) -> dg.
         ),
     },
     ins={"raw": dg.AssetIn(key=RAW_BIOS)},
+    check_specs=[dg.AssetCheckSpec(
+        QUARANTINE_SHARE, asset=BIOS, blocking=True,
+        description="The share of the league's raw rows sent to the quarantine stays within datasets.yaml's "
+                    "`quality.max_rejected_share`. Single bad rows are quarantined and the league goes on; a share "
+                    "above the limit is systematic (a misconfigured unit, a broken export) and stops downstream.")],
     group_name=GROUP,
     partitions_def=league_partitions,
 )
 def bios(context: dg.AssetExecutionContext, landing: LandingResource, raw: pd.DataFrame) -> Iterator:
     league = context.partition_key
-    result = normalize_bios(raw, landing.config().source(league), landing.country_resolver())
+    config = landing.config()
+    quality = config.quality(league)
+    result = normalize_bios(raw, config.source(league), landing.country_resolver(), quality)
     kept = schema.typed_frame(result.bios, schema.BIOS)
     rejected = schema.typed_frame(result.rejected, schema.REJECTED_BIOS)
     rejected_rows = rejected[["source_file", "source_line"]].drop_duplicates()
@@ -88,6 +96,20 @@ def bios(context: dg.AssetExecutionContext, landing: LandingResource, raw: pd.Da
         "rejected_source_rows": len(rejected_rows),
         "problems_by_field": dg.MetadataValue.md(counts_table(rejected["field"].value_counts(), "field")),
     })
+    yield quarantine_share_result(len(rejected_rows), len(raw), quality.max_rejected_share)
+
+
+def quarantine_share_result(rejected_rows: int, raw_rows: int, limit: float) -> dg.AssetCheckResult:
+    """Passes while rejected source rows / raw rows <= limit; a league without raw rows has nothing to judge."""
+    share = rejected_rows / raw_rows if raw_rows else 0.0
+    verdict = "within" if share <= limit else "above"
+    return dg.AssetCheckResult(
+        check_name=QUARANTINE_SHARE, asset_key=BIOS, passed=share <= limit,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{rejected_rows} of {raw_rows} raw rows quarantined ({share:.1%}), {verdict} the limit "
+                    f"of {limit:.0%} (datasets.yaml `quality.max_rejected_share`)",
+        metadata={"rejected_rows": rejected_rows, "raw_rows": raw_rows, "share": float(share),
+                  "max_rejected_share": float(limit)})
 
 
 @dg.asset(

@@ -38,9 +38,12 @@ class LandingResource(dg.ConfigurableResource):
         return Path(self.landing_dir)
 
     def read_raw_bios(self, league: str) -> pd.DataFrame:
+        """The league's raw rows; a file that fits another real league's mapping says which."""
         config = self.config()
+        others = {other: config.source(other) for other, dataset in config.league_to_dataset.items()
+                  if other != league and not config.datasets[dataset].is_known_truth}
         return read_raw_bios(self.landing_root(league), config.source(league), config.league_to_dataset[league],
-                             league)
+                             league, others)
 
     def country_resolver(self) -> CountryResolver:
         return CountryResolver(self.config().country_aliases)

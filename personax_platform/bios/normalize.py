@@ -4,6 +4,10 @@ A row that cannot be normalised goes to the quarantine with one entry per proble
 reason, whole record). Duplicates of a person (same source identity, e.g. in two roster files) are resolved
 deterministically: the most complete row wins, then the later file, then the later line; the others are
 quarantined with a reason naming the row that was kept.
+
+A value that parses but cannot be true of a person (a height of 7.6 cm, a weight of 4,535 kg) is a problem of its
+row, judged against the league's plausible ranges (`Quality`): the row is quarantined and the rest of the league
+goes on. Systematic problems are the league-level checks' business (assets/bios.py, the bios GX suite).
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from personax_platform.bios.errors import FieldError
 from personax_platform.bios.identity import person_id
 from personax_platform.bios.missing import is_missing
 from personax_platform.bios.units import parse_height_cm, parse_weight_kg
-from personax_platform.config.datasets import SourceMapping
+from personax_platform.config.datasets import Quality, SourceMapping
 
 _TEXT_FIELDS = ("name", "position", "occupation", "description", "image_ref")
 
@@ -42,7 +46,10 @@ class _Problems:
         self.items.append((field_name, value, reason))
 
 
-def normalize_bios(raw: pd.DataFrame, source: SourceMapping, countries: CountryResolver) -> NormalizedBios:
+def normalize_bios(raw: pd.DataFrame, source: SourceMapping, countries: CountryResolver,
+                   quality: Quality | None = None) -> NormalizedBios:
+    """`quality` defaults to `Quality()` (the platform's default plausible ranges)."""
+    quality = quality or Quality()
     rejected_at = datetime.now(timezone.utc)
     kept: list[dict] = []
     rejected: list[dict] = []
@@ -50,6 +57,7 @@ def normalize_bios(raw: pd.DataFrame, source: SourceMapping, countries: CountryR
         pid = person_id(row.dataset, row.league, row.source_id) if _present(row.source_id) else None
         problems = _Problems()
         canonical = _normalize_row(row, pid, source, countries, problems)
+        _check_plausible(canonical, quality, problems)
         if problems.items:
             rejected.extend(_rejections(row, pid, problems, rejected_at))
         else:
@@ -118,6 +126,18 @@ def _normalize_row(row: Any, pid: str | None, source: SourceMapping, countries: 
         source_file=row.source_file, source_line=int(row.source_line), loaded_at=row.loaded_at, _raw=row,
     )
     return out
+
+
+_UNITS = {"height_cm": "cm", "weight_kg": "kg", "birth_year": ""}
+
+
+def _check_plausible(canonical: dict, quality: Quality, problems: _Problems) -> None:
+    for column, (low, high) in quality.ranges().items():
+        value = canonical.get(column)
+        if value is not None and not low <= value <= high:
+            unit = _UNITS[column]
+            problems.add(column, value, f"{column} {value:g}{' ' + unit if unit else ''} is outside the plausible "
+                                        f"range [{low:g}, {high:g}] (datasets.yaml `quality.{column}`)")
 
 
 def _images(record: dict, source: SourceMapping, problems: _Problems) -> dict:

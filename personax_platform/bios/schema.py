@@ -19,7 +19,7 @@ RAW_BIOS = pa.schema([
     ("dataset", pa.string()), ("league", pa.string()),
     ("source_file", pa.string()), ("source_line", pa.int64()),
     ("source_id", pa.string()), ("record", pa.string()), ("read_error", pa.string()),
-    ("loaded_at", _UTC),
+    ("encoding", pa.string()), ("loaded_at", _UTC),
 ])
 
 BIOS = pa.schema(

@@ -45,6 +45,32 @@ class Units(_Strict):
     weight: Literal["kg", "lb", "auto"] = "auto"
 
 
+class Quality(_Strict):
+    """Row-level plausibility and the league-level quarantine limit (issue: one bad row must not block a league).
+
+    A value that parses but lies outside its plausible range sends its row to the quarantine with the reason; the
+    ranges are wide enough for real extremes (the tallest NBA players measured 231 cm; Sultan Kösen, 251 cm, is a
+    celebrity). A league whose share of quarantined rows exceeds `max_rejected_share` fails a blocking check: that is
+    a systematic problem (a misconfigured unit or a broken export), not a few bad rows.
+    """
+
+    height_cm: tuple[float, float] = (100.0, 275.0)
+    weight_kg: tuple[float, float] = (25.0, 320.0)
+    birth_year: tuple[int, int] = (1880, 2025)
+    max_rejected_share: float = Field(0.5, ge=0, le=1)
+
+    @field_validator("height_cm", "weight_kg", "birth_year")
+    @classmethod
+    def _ordered(cls, bounds: tuple) -> tuple:
+        if not bounds[0] < bounds[1]:
+            raise ValueError(f"a plausible range needs low < high, got {list(bounds)}")
+        return bounds
+
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        """Canonical column -> (low, high), both inclusive."""
+        return {"height_cm": self.height_cm, "weight_kg": self.weight_kg, "birth_year": self.birth_year}
+
+
 class ImageList(_Strict):
     """A source that lists several images per identity, each with CelebA face attributes."""
 
@@ -64,6 +90,7 @@ class SourceMapping(_Strict):
     date_formats: tuple[str, ...] = ("iso",)
     csv: CsvOptions = CsvOptions()
     images: ImageList | None = None
+    quality: Quality | None = Field(None, description="Overrides the dataset's `quality` for this league.")
 
     @field_validator("fields", "constants")
     @classmethod
@@ -98,6 +125,7 @@ class DatasetConfig(_Strict):
     description: str = ""
     leagues: dict[str, SourceMapping] = Field(min_length=1)
     known_truth: KnownTruth | None = None
+    quality: Quality = Quality()
 
     @property
     def is_known_truth(self) -> bool:
@@ -111,7 +139,7 @@ class PlatformConfig(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _derive_known_truth_leagues(cls, raw: object) -> object:
-        """A known-truth dataset takes its kind and leagues (prefixed) from the real dataset it mirrors."""
+        """A known-truth dataset takes its kind, leagues (prefixed) and quality from the real dataset it mirrors."""
         if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), dict):
             return raw
         datasets = dict(raw["datasets"])
@@ -127,7 +155,8 @@ class PlatformConfig(_Strict):
                 real = sorted(d for d, e in datasets.items() if isinstance(e, dict) and "known_truth" not in e)
                 raise ValueError(f"dataset '{name}': known_truth.mirrors must name a real dataset, one of {real}")
             prefix = spec.get("league_prefix", KnownTruth.model_fields["league_prefix"].default)
-            datasets[name] = {**entry, "kind": mirrored.get("kind"),
+            datasets[name] = {**({"quality": mirrored["quality"]} if "quality" in mirrored else {}),
+                              **entry, "kind": mirrored.get("kind"),
                               "leagues": {f"{prefix}{league}": mapping
                                           for league, mapping in (mirrored.get("leagues") or {}).items()}}
         return {**raw, "datasets": datasets}
@@ -164,6 +193,10 @@ class PlatformConfig(_Strict):
         """The real league a known-truth league copies (`sim_nba` -> `nba`); a real league is its own."""
         spec = self.datasets[self.league_to_dataset[league]].known_truth
         return league.removeprefix(spec.league_prefix) if spec else league
+
+    def quality(self, league: str) -> Quality:
+        """The league's own `quality`, else its dataset's."""
+        return self.source(league).quality or self.datasets[self.league_to_dataset[league]].quality
 
     def source(self, league: str) -> SourceMapping:
         try:

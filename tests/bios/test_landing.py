@@ -82,3 +82,45 @@ def test_files_are_read_in_name_order_whatever_the_directory_order(tmp_path):
     for name in ["b.csv", "a.csv", "c.csv"]:
         (tmp_path / name).write_text(f"id,name\n{name[0]},X\n")
     assert _read(tmp_path, _source("*.csv"))["source_file"].tolist() == ["a.csv", "b.csv", "c.csv"]
+
+
+def test_a_windows_1252_roster_is_read_with_its_detected_encoding_recorded(tmp_path):
+    rows = "".join(f"{i},Jürgen Müller {i},Mönchengladbach\n" for i in range(20))
+    (tmp_path / "w.csv").write_bytes(("id,name,club\n" + rows).encode("cp1252"))
+    (tmp_path / "u.csv").write_text("id,name,club\n99,Ann,Köln\n", encoding="utf-8")
+    raw = _read(tmp_path, _source("*.csv"))
+    assert raw["read_error"].isna().all()
+    assert json.loads(raw.loc[raw["source_file"] == "w.csv", "record"].iloc[0])["name"] == "Jürgen Müller 0"
+    assert raw.groupby("source_file")["encoding"].unique().to_dict() == {"u.csv": ["utf-8"], "w.csv": ["cp1252"]}
+
+
+def test_an_undetectable_encoding_rejects_the_file_as_one_row_naming_the_setting(tmp_path):
+    (tmp_path / "w.csv").write_bytes("id,name\n1,Özil\n".encode("cp1252"))  # reads as Cyrillic too
+    raw = _read(tmp_path, _source("*.csv"))
+    assert len(raw) == 1 and raw["source_line"][0] == 0 and raw["record"][0] is None
+    assert raw["read_error"][0].startswith("file rejected: w.csv is not UTF-8")
+    assert "`csv.encoding`" in raw["read_error"][0]
+
+
+def test_a_file_with_another_sources_header_is_one_rejection_naming_columns_and_league(tmp_path):
+    (tmp_path / "epl.csv").write_text("player_id,player_name,team\n" + "".join(f"{i},P{i},X\n" for i in range(35)))
+    epl = SourceMapping(files="*.csv", identity=("player_id",), fields={"name": "player_name"})
+    raw = read_raw_bios(tmp_path, _source("*.csv"), "athlepersona", "nhl", {"epl": epl, "nba": _source("*.csv")})
+    assert len(raw) == 1 and raw["source_line"][0] == 0
+    reason = raw["read_error"][0]
+    assert "lacks the league's identity/name column(s) ['id', 'name']" in reason
+    assert "unexpected column(s) ['player_id', 'player_name', 'team']" in reason
+    assert "fit the mapping of league(s) ['epl']" in reason
+
+
+def test_rows_that_lack_identity_in_a_file_with_the_right_columns_stay_row_level(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"id": 1, "name": "A"}\n{"name": "B"}\n')
+    raw = _read(tmp_path, _source("*.jsonl"))
+    assert len(raw) == 2 and raw["read_error"].isna().all() and raw["source_id"].tolist() == ["1", None]
+
+
+def test_a_parquet_file_without_the_identity_column_is_rejected_whole(tmp_path):
+    pd.DataFrame({"name": ["A", "B"]}).to_parquet(tmp_path / "p.parquet")
+    raw = _read(tmp_path, _source("*.parquet"))
+    assert len(raw) == 1 and "lacks the league's identity/name column(s) ['id']" in raw["read_error"][0]
+    assert raw["encoding"][0] is None

@@ -10,7 +10,7 @@ import pytest
 from personax_platform.bios.countries import CountryResolver
 from personax_platform.bios.landing import read_raw_bios
 from personax_platform.bios.normalize import normalize_bios
-from personax_platform.config.datasets import SourceMapping
+from personax_platform.config.datasets import Quality, SourceMapping
 
 ATHLETES = SourceMapping(
     files="*.csv",
@@ -132,3 +132,21 @@ def test_an_invalid_face_attribute_names_the_image_and_attribute(tmp_path):
     line = json.dumps({"qid": "Q1", "label": "A", "images": [{"file": "a.jpg", "attrs": {"Big_Lips": 2}}]})
     out = _normalize(tmp_path, CELEBS, {"c.jsonl": line + "\n"})
     assert out.rejected.iloc[0]["field"] == "images[0].attrs.Big_Lips" and out.rejected.iloc[0]["value"] == "2"
+
+
+def test_a_parsed_but_impossible_value_quarantines_its_row_with_the_range(tmp_path):
+    out = _normalize(tmp_path, ATHLETES, {"r.csv": HEADER + "1,A,B,1990-01-01,0-3,200,Poland,G\n"
+                                                   "2,C,D,1990-01-01,6-2,9999,Poland,G\n"
+                                                   "3,E,F,1990-01-01,6-2,200,Poland,G\n"})
+    assert out.bios["source_id"].tolist() == ["3"]
+    reasons = out.rejected.set_index("field")["reason"]
+    assert reasons["height_cm"].startswith("height_cm 7.6 cm is outside the plausible range [100, 275]")
+    assert reasons["weight_kg"].startswith("weight_kg 4535.5 kg is outside the plausible range [25, 320]")
+
+
+def test_plausible_ranges_come_from_the_quality_passed_in(tmp_path):
+    tall = HEADER + "1,A,B,1990-01-01,7-7,200,Poland,G\n"  # 231.1 cm, the tallest NBA players' height
+    assert len(_normalize(tmp_path, ATHLETES, {"r.csv": tall}).bios) == 1
+    raw = read_raw_bios(tmp_path, ATHLETES, "athlepersona", "nba")
+    strict = normalize_bios(raw, ATHLETES, CountryResolver({}), Quality(height_cm=(150, 220)))
+    assert strict.bios.empty and "[150, 220]" in strict.rejected["reason"][0]

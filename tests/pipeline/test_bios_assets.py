@@ -91,20 +91,59 @@ def downstream_of_bios() -> None:
     """Stands in for the traits group: must not run when the bios check blocks."""
 
 
-def test_an_implausible_value_fails_the_blocking_check_and_stops_downstream(warehouse_dirs, tmp_path):
+def _nba_roster_copy(tmp_path: Path) -> tuple[Path, Path, pd.DataFrame]:
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE_LANDING, landing)
     roster = sorted((landing / "athlepersona" / "nba").glob("*.csv"))[0]
-    frame = pd.read_csv(roster, dtype=str, keep_default_na=False)
-    frame.loc[0, "HEIGHT"] = "9-9"  # parses (297 cm) but no athlete is that tall: a unit mistake
+    return landing, roster, pd.read_csv(roster, dtype=str, keep_default_na=False)
+
+
+def _materialized(result) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def test_one_implausible_row_is_quarantined_and_the_league_goes_on(warehouse_dirs, tmp_path):
+    assert _materialize(warehouse_dirs, "nba").success
+    before = set(_table(warehouse_dirs, "bios")["source_id"])
+    landing, roster, frame = _nba_roster_copy(tmp_path)
+    frame.loc[0, "HEIGHT"] = "0-3"  # parses (7.6 cm): no person is that short
+    frame.loc[1, "WEIGHT"] = "9999"  # 4,535 kg
+    frame.to_csv(roster, index=False)
+
+    result = _materialize(warehouse_dirs, "nba", landing, extra=[downstream_of_bios])
+    checks = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    assert result.success
+    assert checks[("bios/bios", "great_expectations")].passed
+    assert checks[("bios/bios", bios.QUARANTINE_SHARE)].passed
+    assert "test/downstream_of_bios" in _materialized(result)
+    rejected = _table(warehouse_dirs, "rejected_bios").set_index("field")
+    assert "7.6 cm is outside the plausible range [140, 250]" in rejected.loc["height_cm", "reason"]
+    assert "4535.5 kg is outside the plausible range [40, 250]" in rejected.loc["weight_kg", "reason"]
+    assert set(_table(warehouse_dirs, "bios")["source_id"]) == before - set(frame.loc[:1, "PERSON_ID"])
+
+
+def test_a_league_with_most_rows_quarantined_is_blocked_as_a_systematic_problem(warehouse_dirs, tmp_path):
+    landing, roster, frame = _nba_roster_copy(tmp_path)
+    frame["HEIGHT"] = "0-6"  # as if a whole export wrote heights in the wrong unit: every row is implausible
+    frame.to_csv(roster, index=False)
+
+    result = _materialize(warehouse_dirs, "nba", landing, extra=[downstream_of_bios])
+    check = next(e for e in result.get_asset_check_evaluations() if e.check_name == bios.QUARANTINE_SHARE)
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "above the limit of 50%" in check.description
+    assert "test/downstream_of_bios" not in _materialized(result)
+
+
+def test_many_values_outside_the_typical_range_fail_the_blocking_gx_check(warehouse_dirs, tmp_path):
+    landing, roster, frame = _nba_roster_copy(tmp_path)
+    frame.loc[:5, "HEIGHT"] = "7-10"  # 238.8 cm: possible for one person, not for a fifth of a league
     frame.to_csv(roster, index=False)
 
     result = _materialize(warehouse_dirs, "nba", landing, extra=[downstream_of_bios])
     check = _checks(result)["bios/bios"]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
-    assert "height_cm" in str(check.metadata) and "297" in str(check.metadata)
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert "test/downstream_of_bios" not in materialized and "bios/bios" in materialized
+    assert "height_cm" in str(check.metadata) and "238.8" in str(check.metadata)
+    assert "test/downstream_of_bios" not in _materialized(result)
 
 
 def test_cohort_summary_reads_every_league_of_its_dataset(warehouse_dirs):
