@@ -122,10 +122,12 @@ def header_problem(columns: Iterable[str], source: SourceMapping,
     if not missing:
         return None
     unexpected = sorted(columns - _mapped_columns(source))
-    fits = [league for league, other in other_sources.items() if set(required_columns(other)) <= columns]
+    fits = sorted((league for league, other in other_sources.items() if set(required_columns(other)) <= columns),
+                  key=lambda league: -_overlap(columns, _mapped_columns(other_sources[league])))
     return (f"lacks the league's identity/name column(s) {missing}"
             + (f"; unexpected column(s) {_listed(unexpected)}" if unexpected else "")
-            + (f"; its columns fit the mapping of league(s) {fits}: is it in the wrong folder?" if fits else "")
+            + (f"; its columns fit the mapping of league(s) {fits} (closest first): is it in the wrong folder?"
+               if fits else "")
             + "; no row of it was read")
 
 
@@ -134,6 +136,11 @@ def _mapped_columns(source: SourceMapping) -> set[str]:
     for value in source.fields.values():
         mapped.update((value,) if isinstance(value, str) else value)
     return mapped
+
+
+def _overlap(columns: set[str], mapped: set[str]) -> float:
+    """Jaccard similarity of a file's columns and a mapping's columns."""
+    return len(columns & mapped) / len(columns | mapped)
 
 
 def _listed(columns: list[str], limit: int = 12) -> str:

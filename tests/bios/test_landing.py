@@ -110,7 +110,7 @@ def test_a_file_with_another_sources_header_is_one_rejection_naming_columns_and_
     reason = raw["read_error"][0]
     assert "lacks the league's identity/name column(s) ['id', 'name']" in reason
     assert "unexpected column(s) ['player_id', 'player_name', 'team']" in reason
-    assert "fit the mapping of league(s) ['epl']" in reason
+    assert "fit the mapping of league(s) ['epl'] (closest first)" in reason
 
 
 def test_rows_that_lack_identity_in_a_file_with_the_right_columns_stay_row_level(tmp_path):
