@@ -23,8 +23,9 @@ from personax_platform.config.datasets import load_config  # noqa: E402
 from personax_platform.warehouse import Lakehouse  # noqa: E402
 
 
-# Step-by-step event logs stay in the UI; the terminal gets one line per run.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's step events (DEBUG) stay in the UI; the terminal gets one line per run and the steps' own INFO lines,
+# among them the progress of long steps (done/total, rate, time left: personax_platform/progress.py).
+CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 # The embedded LLM takes ~4 s per answer on one thread once its worker has seen the prompt's instructions (README,
 # "Embedded model"): the demo rates the first N people of each league, 16 answers by default.
 DEMO_PEOPLE = int(os.environ.get("PERSONAX_DEMO_PEOPLE", "2"))
@@ -61,12 +62,12 @@ Step = tuple[str, str, dict]
 def run_configs() -> dict[str, dict]:
     """Run config per step kind: the shipped sample's few embedded-LLM ratings, and the known-truth cohorts' all."""
     return {
-        "traits": {**QUIET, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE,
+        "traits": {**CONSOLE, "ops": {"traits__trait_texts": {"config": {"max_people": DEMO_PEOPLE,
                                                                        "photos_first": True}}}},
-        "study": {**QUIET, "ops": {"prompt_consistency": {"config": STUDY}}},
-        "level2": {**QUIET, "ops": {"crl": {"config": LEVEL2}}},
-        "known_truth_study": {**QUIET, "ops": {"prompt_consistency": {"config": KNOWN_TRUTH_STUDY}}},
-        "known_truth_reports": {**QUIET, "ops": {"analysis__observed_causal_graph": {"config": KNOWN_TRUTH_GRAPH}}},
+        "study": {**CONSOLE, "ops": {"prompt_consistency": {"config": STUDY}}},
+        "level2": {**CONSOLE, "ops": {"crl": {"config": LEVEL2}}},
+        "known_truth_study": {**CONSOLE, "ops": {"prompt_consistency": {"config": KNOWN_TRUTH_STUDY}}},
+        "known_truth_reports": {**CONSOLE, "ops": {"analysis__observed_causal_graph": {"config": KNOWN_TRUTH_GRAPH}}},
     }
 
 
@@ -89,13 +90,13 @@ def demo_steps(part: str = "sample", skip_real_llm: bool = False) -> list[Step]:
     steps: list[Step] = []
     for known_truth, group in demo_groups(part):
         group_leagues = [lg for ds in group for lg in leagues[ds]]
-        per_league = [("bios_job", QUIET), ("traits_job", QUIET if known_truth else configs["traits"]),
-                      ("embeddings_job", QUIET)]
-        per_dataset = [("dataset_reports_job", configs["known_truth_reports"] if known_truth else QUIET),
-                       ("level2_job", QUIET if known_truth else configs["level2"]),
+        per_league = [("bios_job", CONSOLE), ("traits_job", CONSOLE if known_truth else configs["traits"]),
+                      ("embeddings_job", CONSOLE)]
+        per_dataset = [("dataset_reports_job", configs["known_truth_reports"] if known_truth else CONSOLE),
+                       ("level2_job", CONSOLE if known_truth else configs["level2"]),
                        ("prompt_consistency_job", configs["known_truth_study" if known_truth else "study"])]
         # Simulated data is never released; its validation against the planted truth replaces the release.
-        per_dataset.insert(2, ("known_truth_job", QUIET) if known_truth else ("release_job", QUIET))
+        per_dataset.insert(2, ("known_truth_job", CONSOLE) if known_truth else ("release_job", CONSOLE))
         for job, run_config in per_league:
             steps += [(job, league, run_config) for league in group_leagues]
         for job, run_config in per_dataset:

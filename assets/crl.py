@@ -118,12 +118,14 @@ def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.
     inputs = measurements_from_embeddings(faces, texts)
     ready = complete_people(inputs.measurements)
     settings = model_config(dataset_kind(dataset), config, inputs.modalities)
-    result = train_crl(inputs.measurements, settings) if ready >= config.min_people else None
+    result = (train_crl(inputs.measurements, settings, progress=context.log.info)  # epochs in the UI's run view
+              if ready >= config.min_people else None)
     latents, adjacency, history, model = _outputs(result, dataset)
     status = ("trained" if result is not None else
               f"not trained: {ready} people have every measurement ({inputs.describe()}), "
               f"at least {config.min_people} needed")
-    common = {**simulated_notice(dataset), "status": status, "modalities": inputs.describe(), "config_hash": settings.hash,
+    common = {**simulated_notice(dataset), "status": status, "modalities": inputs.describe(),
+              "config_hash": settings.hash,
               "people_with_every_measurement": ready}
     latent_metadata = {**table_metadata(latents, ["person_id", "split", "latent", "value"], schema.CRL_LATENTS),
                        **common,

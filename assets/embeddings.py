@@ -49,7 +49,7 @@ def face_embeddings(context: dg.AssetExecutionContext, faces: FaceEmbeddingResou
     people = people.sort_values("person_id")
     refs = [None if pd.isna(ref) else str(ref) for ref in people["image_ref"]]  # pandas' NA is not None
     results = embed_images(faces.config(), refs, landing_dir=landing.landing_root(context.partition_key),
-                           workers=faces.workers or None)
+                           workers=faces.workers or None, progress=context.log.info)  # to the UI's run view
     now = datetime.now(timezone.utc)
     table = pd.DataFrame({
         "person_id": people["person_id"].to_numpy(), "dataset": people["dataset"].to_numpy(),
@@ -88,11 +88,13 @@ def face_embeddings(context: dg.AssetExecutionContext, faces: FaceEmbeddingResou
         "have status no_description and no vector."
     ),
 )
-def text_embeddings(encoder: TextEncoderResource, llm: LLMResource, texts: pd.DataFrame) -> dg.Output:
+def text_embeddings(context: dg.AssetExecutionContext, encoder: TextEncoderResource, llm: LLMResource,
+                    texts: pd.DataFrame) -> dg.Output:
     current = texts[texts["prompt_sha"] == llm.prompt().sha].sort_values(["person_id", "model"])
     model = encoder.load()
     has_text = current["description"].notna().to_numpy()
-    vectors = model.encode(current.loc[has_text, "description"].tolist(), batch_size=encoder.batch_size)
+    vectors = model.encode(current.loc[has_text, "description"].tolist(), batch_size=encoder.batch_size,
+                           progress=context.log.info)
     embeddings = [None] * len(current)
     for position, vector in zip(has_text.nonzero()[0], vectors):
         embeddings[position] = vector

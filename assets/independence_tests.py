@@ -55,7 +55,7 @@ def independence_tests(context: dg.AssetExecutionContext, config: IndependenceTe
     dataset = context.partition_key
     frame, traits = trait_table(people, scores, aggregated)
     results = run_level1(frame, traits, LEVEL1_FEATURES[dataset_kind(dataset)], dataset=dataset, alpha=config.alpha,
-                         seed=config.seed)
+                         seed=config.seed, progress=context.log.info)  # to the run's log, the UI's run view
     source = results["trait"].str.split(":", n=1, expand=True)
     results.insert(1, "model", source[0])
     results["trait"] = source[1]

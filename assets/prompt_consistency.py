@@ -85,7 +85,7 @@ def prompt_consistency(context: dg.AssetExecutionContext, config: PromptConsiste
     results = []
     for variant, prompt in prompts.items():  # each variant's answers are validated by its own parser
         results += llm.complete([r for r in requests if r.metadata["variant"] == variant], context.run.run_id,
-                                prompt=prompt)
+                                prompt=prompt, progress=lambda line, v=variant: context.log.info(f"{v}: {line}"))
     scores = study_scores(results, prompts)
     stable, pairs = stability(scores), discrepancy(scores)
     ranking = variant_ranking(stable)

@@ -53,8 +53,9 @@ def _inference_code_version() -> str:
     models = [m.model_dump(exclude={"api_key_env", "rpm", "tpm", "max_concurrency", "timeout_s", "max_retries"})
               for m in load_models(models_path())]
     # The known-truth cohorts' simulated raters are part of the model list too.
+    raters = [REPO_ROOT / config.datasets[d].known_truth.raters for d in config.known_truth_datasets]
     models += [m.model_dump(include={"name", "model", "temperature", "max_tokens", "seed", "extra"})
-               for d in config.known_truth_datasets for m in load_models(REPO_ROOT / config.datasets[d].known_truth.raters)]
+               for path in raters for m in load_models(path)]
     return hashlib.sha256(f"{prompt.sha}|{models}".encode()).hexdigest()[:16]
 
 
@@ -102,7 +103,9 @@ def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm
     dataset = dataset_of(context.partition_key)
     prompt, models = llm.prompt(), llm.models(dataset)
     chosen = _chosen_people(people, config)
-    results = llm.complete(build_requests(chosen, prompt, models, dataset_kind(dataset)), run_id=context.run.run_id)
+    # Progress lines go to the run's log: the UI's run view shows them while the calls run (hours on big leagues).
+    results = llm.complete(build_requests(chosen, prompt, models, dataset_kind(dataset)), run_id=context.run.run_id,
+                           progress=context.log.info)
     current = texts_table(results, prompt)
     lake = warehouse.lakehouse()
     ref, league = table_ref(TRAIT_TEXTS), context.partition_key

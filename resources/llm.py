@@ -12,6 +12,7 @@ from personax_platform.llm.dataset_models import models_for_dataset
 from personax_platform.llm.embedded import EMBEDDED_PROVIDER, register_embedded_provider
 from personax_platform.llm.models import ModelConfig, load_models
 from personax_platform.llm.request import LLMRequest
+from personax_platform.progress import Report
 from personax_platform.prompts import PromptTemplate, load_prompt
 from personax_platform.traits.parse import parse_answer
 
@@ -47,13 +48,14 @@ class LLMResource(dg.ConfigurableResource):
     def uses_embedded_model(self, dataset: str | None = None) -> bool:
         return any(m.model.startswith(f"{EMBEDDED_PROVIDER}/") for m in self.models(dataset))
 
-    def complete(self, requests: list[LLMRequest], run_id: str,
-                 prompt: PromptTemplate | None = None) -> list[LLMResult]:
+    def complete(self, requests: list[LLMRequest], run_id: str, prompt: PromptTemplate | None = None,
+                 progress: Report | None = None) -> list[LLMResult]:
         """Cached answers are reused; the rest are sent, and an answer that does not parse under `prompt` (the
-        active prompt by default) is retried."""
+        active prompt by default) is retried. `progress` gets lines on the calls while they run."""
         if any(r.model.model.startswith(f"{EMBEDDED_PROVIDER}/") for r in requests):
             register_embedded_provider()
         prompt = prompt or self.prompt()
         Path(self.cache_path).parent.mkdir(parents=True, exist_ok=True)
         with ResponseCache(Path(self.cache_path)) as cache:
-            return complete_all_sync(requests, cache, validate=lambda raw: parse_answer(raw, prompt), run_id=run_id)
+            return complete_all_sync(requests, cache, validate=lambda raw: parse_answer(raw, prompt), run_id=run_id,
+                                     progress=progress)

@@ -19,12 +19,14 @@ from personax_platform.crl.determinism import deterministic_torch
 from personax_platform.crl.inputs import Measurements, PreparedInputs, prepare_inputs, standardisation
 from personax_platform.crl.model import LOSS_TERMS, CRLModel
 from personax_platform.crl.result import CRLResult
+from personax_platform.progress import Progress, Report
 
 TRAIN, HELDOUT = "train", "heldout"
 
 
-def train_crl(measurements: Measurements, config: CRLConfig = ATHLETES) -> CRLResult:
-    """Fit the model to the measurements; latents of every person (both splits) come back in the result."""
+def train_crl(measurements: Measurements, config: CRLConfig = ATHLETES, progress: Report | None = None) -> CRLResult:
+    """Fit the model to the measurements; latents of every person (both splits) come back in the result.
+    `progress` gets lines on the epochs with their losses (reading them changes nothing in the training)."""
     prepared = prepare_inputs(measurements, config)
     with deterministic_torch(config.seed, config.threads):
         generator = torch.Generator().manual_seed(config.seed)
@@ -33,7 +35,7 @@ def train_crl(measurements: Measurements, config: CRLConfig = ATHLETES) -> CRLRe
         model = CRLModel(config, prepared.dims, prepared.modality_blocks, generator)
         model.set_standardisation({key: tuple(torch.from_numpy(v) for v in standardisation(array[train_rows]))
                                    for key, array in prepared.blocks.items()})
-        history = _fit(model, blocks, train_rows, heldout_rows, generator)
+        history = _fit(model, blocks, train_rows, heldout_rows, generator, progress)
         model.eval()
         with torch.no_grad():
             latents = model.encode(model.standardise(blocks)).mean.numpy().astype(np.float64)
@@ -51,13 +53,14 @@ def split_rows(n: int, train_fraction: float, generator: torch.Generator) -> tup
 
 
 def _fit(model: CRLModel, blocks: dict[str, torch.Tensor], train_rows: np.ndarray, heldout_rows: np.ndarray,
-         generator: torch.Generator) -> pd.DataFrame:
+         generator: torch.Generator, progress: Report | None) -> pd.DataFrame:
     config = model.config
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     train = {key: x[train_rows] for key, x in blocks.items()}
     heldout = {key: x[heldout_rows] for key, x in blocks.items()}
     n = len(train_rows)
     records = []
+    epochs = Progress(config.epochs, "CRL training epochs", progress)
     for epoch in range(1, config.epochs + 1):
         model.train()
         sums = dict.fromkeys(LOSS_TERMS, 0.0)
@@ -74,7 +77,15 @@ def _fit(model: CRLModel, blocks: dict[str, torch.Tensor], train_rows: np.ndarra
         with torch.no_grad():
             losses = model.losses(heldout, None)
         records.append({"epoch": epoch, "split": HELDOUT, **{term: losses[term].item() for term in LOSS_TERMS}})
+        epochs.advance(note=_losses(records[-2:]))
+    epochs.finish(note=_losses(records[-2:]))
     return pd.DataFrame.from_records(records)
+
+
+def _losses(epoch: list[dict]) -> str:
+    """The total losses of an epoch's two records (train, held-out), as its progress line ends."""
+    train, heldout = (record["total"] for record in epoch)
+    return f"loss train {train:.4g}, held-out {heldout:.4g}"
 
 
 def _result(config: CRLConfig, prepared: PreparedInputs, model: CRLModel, latents: np.ndarray,

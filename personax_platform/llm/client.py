@@ -23,6 +23,7 @@ from personax_platform.llm.cache import CachedResponse, ResponseCache, Status
 from personax_platform.llm.models import ModelConfig
 from personax_platform.llm.ratelimit import ModelLimiter, estimate_tokens
 from personax_platform.llm.request import LLMRequest, request_hash
+from personax_platform.progress import Progress, Report
 
 Validate = Callable[[str], None]
 _MAX_REASON_CHARS = 2000
@@ -93,8 +94,10 @@ class _Failure:
 
 async def complete_all(requests: Sequence[LLMRequest], cache: ResponseCache, *, validate: Validate | None,
                        run_id: str, on_result: Callable[[LLMResult], None] | None = None,
-                       backoff: Backoff = Backoff()) -> list[LLMResult]:
-    """Results in the order of `requests`. Identical rendered requests (same hash) are sent once."""
+                       backoff: Backoff = Backoff(), progress: Report | None = None) -> list[LLMResult]:
+    """Results in the order of `requests`. Identical rendered requests (same hash) are sent once. `progress` gets
+    lines on the calls sent (personax_platform.progress); cached answers are counted apart, since they arrive at
+    once and would make the rate and the time left meaningless."""
     hashes = [request_hash(r) for r in requests]
     cached = cache.get_ok(hashes)
     pending = {h: r for h, r in zip(hashes, requests) if h not in cached}
@@ -119,24 +122,27 @@ async def complete_all(requests: Sequence[LLMRequest], cache: ResponseCache, *, 
 
     for h, row in cached.items():
         emit(h, row, True, _now())
+    calls = Progress(len(pending), f"LLM calls ({len(cached):,} cached)", progress)
 
     async def one(h: str, request: LLMRequest) -> None:
         started = _now()
         outcome = await _complete(request, limiters[request.model.name], validate, backoff, secrets)
         cache.put(_cached(h, request, outcome, run_id, started))  # committed before anything else can fail
         emit(h, outcome, False, started)
+        calls.advance()
 
     await asyncio.gather(*(one(h, r) for h, r in pending.items()))
+    calls.finish()
     return [r for r in results if r is not None]
 
 
 def complete_all_sync(requests: Sequence[LLMRequest], cache: ResponseCache, *, validate: Validate | None,
                       run_id: str, on_result: Callable[[LLMResult], None] | None = None,
-                      backoff: Backoff = Backoff()) -> list[LLMResult]:
+                      backoff: Backoff = Backoff(), progress: Report | None = None) -> list[LLMResult]:
     """`complete_all` on its own event loop, for synchronous callers such as Dagster ops."""
     def run() -> list[LLMResult]:
         return asyncio.run(complete_all(requests, cache, validate=validate, run_id=run_id, on_result=on_result,
-                                        backoff=backoff))
+                                        backoff=backoff, progress=progress))
 
     try:
         asyncio.get_running_loop()

@@ -20,6 +20,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from personax_platform.bios.schema import FACE_ATTRIBUTES
+from personax_platform.progress import Progress, Report
 from personax_platform.stats import tests as T
 from personax_platform.stats.fdr import benjamini_hochberg
 from personax_platform.stats.kernels import (
@@ -70,12 +71,13 @@ LEVEL1_FEATURES = {"athletes": ATHLETE_FEATURES, "celebrities": CELEBRITY_FEATUR
 
 def run_level1(frame: pd.DataFrame, traits: Sequence[Variable], features: Sequence[Variable], *, dataset: str,
                tests: Sequence[str] = T.TESTS, alpha: float = 0.05, seed: int = 0, min_rows: int = MIN_ROWS,
-               cache: KernelCache | None = None) -> pd.DataFrame:
+               cache: KernelCache | None = None, progress: Report | None = None) -> pd.DataFrame:
     """One row per trait x feature x test (RESULT_COLUMNS), for one dataset (one row of `frame` per person).
 
     Each variable is encoded and its kernel built once, then reused by every pair it enters (kernels.py); pass a
     `cache` to set its memory budget or read its statistics. `seed` drives RCIT (a seed per pair derived from it)
-    and the kernel width of variables with very many distinct values.
+    and the kernel width of variables with very many distinct values. `progress` gets lines on the pairs tested
+    (minutes on big cohorts).
     """
     unknown = sorted(set(tests) - set(T.TESTS))
     if unknown:
@@ -88,15 +90,17 @@ def run_level1(frame: pd.DataFrame, traits: Sequence[Variable], features: Sequen
         raise KeyError(f"columns {absent} are not in the frame (it has {list(frame.columns)})")
     encoded = {name: _encode(frame[name], v, seed) for name, v in variables.items()}
     cache = cache if cache is not None else KernelCache()
+    pairs = Progress(len(traits) * len(features), "Level I trait × feature pairs", progress)
+    records: list[dict] = []
     # One BLAS thread: the products here are small (u x u Grams, RCIT's 25 features), and on a busy 2-core machine
     # a second thread made the whole run 2.4 times slower.
     with threadpool_limits(limits=1, user_api="blas"):
-        records = [
-            record
-            for trait in traits for feature in features
-            for record in _pair_records(encoded[trait.name], trait, encoded[feature.name], feature, tests, cache,
-                                        seed, min_rows)
-        ]
+        for trait in traits:
+            for feature in features:
+                records += _pair_records(encoded[trait.name], trait, encoded[feature.name], feature, tests, cache,
+                                         seed, min_rows)
+                pairs.advance()
+    pairs.finish()
     results = pd.DataFrame.from_records(records, columns=list(RESULT_COLUMNS))
     results["dataset"], results["alpha"] = dataset, alpha
     results["n"] = results["n"].astype("int64")

@@ -6,6 +6,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from personax_platform.progress import Report
+
 
 @runtime_checkable
 class TextEncoder(Protocol):
@@ -15,7 +17,8 @@ class TextEncoder(Protocol):
     model_id: str
     dimension: int
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: Report | None = None) -> np.ndarray:
         """A (len(texts), dimension) float32 array of L2-normalised rows, in the order of `texts`; batch_size only
-        trades memory for speed and never changes a vector beyond float rounding."""
+        trades memory for speed and never changes a vector beyond float rounding. `progress` gets lines on the texts
+        embedded (personax_platform.progress)."""
         ...

@@ -20,6 +20,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 from tokenizers import Encoding, Tokenizer
 
+from personax_platform.progress import Progress, Report
 from personax_platform.text_embeddings.safetensors_reader import read_safetensors
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -197,16 +198,19 @@ class MiniLMEncoder:
         self._loaded_model: tuple[_MiniLM, ThreadpoolController] | None = None
         self._lock = threading.Lock()
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: Report | None = None) -> np.ndarray:
         """(len(texts), 384) float32 unit rows in input order, encoded in length-sorted batches."""
         check_inputs(texts, batch_size)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
         model, blas = self._loaded()
+        embedded = Progress(len(texts), "text embeddings", progress)
         with blas.limit(limits=self._blas_threads, user_api="blas"):
             for rows, ids, mask in length_sorted_batches(model.tokenizer, texts, batch_size):
                 out[rows] = model.embed(ids, mask)
+                embedded.advance(len(rows))
+        embedded.finish()
         return out
 
     def _loaded(self) -> tuple[_MiniLM, ThreadpoolController]:

@@ -21,6 +21,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer
 
+from personax_platform.progress import Progress, Report
 from personax_platform.text_embeddings.minilm import (
     MODEL_ID,
     check_inputs,
@@ -164,7 +165,7 @@ class OnnxMiniLMEncoder:
     def __init__(self, model_dir: Path | None = None) -> None:
         self._model_dir = model_dir
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: Report | None = None) -> np.ndarray:
         """(len(texts), 384) float32 unit rows in input order, encoded in length-sorted batches of at most
         `batch_size`: fewer texts than that are split so that every CPU gets a batch."""
         check_inputs(texts, batch_size)
@@ -179,9 +180,12 @@ class OnnxMiniLMEncoder:
             return rows, session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
         batches = length_sorted_batches(tokenizer, texts, min(batch_size, -(-len(texts) // workers)))
+        embedded = Progress(len(texts), "text embeddings", progress)
         with ThreadPoolExecutor(workers) as pool:
             for rows, vectors in pool.map(embed, batches):
                 out[rows] = vectors
+                embedded.advance(len(rows))
+        embedded.finish()
         return out
 
     def _session(self) -> tuple[Tokenizer, ort.InferenceSession]:

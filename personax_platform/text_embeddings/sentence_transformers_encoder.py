@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from personax_platform.progress import Progress, Report
+
 
 class SentenceTransformerEncoder:
     def __init__(self, model: str, device: str = "cpu") -> None:
@@ -21,8 +23,12 @@ class SentenceTransformerEncoder:
         self.model_id = model
         self.dimension = int(self._model.get_sentence_embedding_dimension())
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: Report | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        embedded = Progress(len(texts), "text embeddings", progress)
         vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True)
+        # sentence-transformers calls back nothing per batch (its own bar goes to a terminal): the final line only
+        embedded.advance(len(texts))
+        embedded.finish()
         return np.asarray(vectors, dtype=np.float32)

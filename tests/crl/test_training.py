@@ -54,6 +54,18 @@ def test_same_seed_gives_bit_identical_losses_and_latents_and_another_seed_does_
     assert not other.latents["split"].equals(first.latents["split"])  # the seed draws the split too
 
 
+def test_progress_counts_epochs_with_their_losses_and_leaves_training_bit_identical(tiny_data, tiny_config):
+    lines: list[str] = []
+    reported = train_crl(tiny_data.measurements, tiny_config, progress=lines.append)
+    silent = train_crl(tiny_data.measurements, tiny_config)
+    pd.testing.assert_frame_equal(reported.history, silent.history, check_exact=True)
+    pd.testing.assert_frame_equal(reported.latents, silent.latents, check_exact=True)
+    assert reported.state == silent.state
+    last = reported.history[reported.history["epoch"] == tiny_config.epochs].set_index("split")["total"]
+    assert lines[-1].startswith(f"CRL training epochs: {tiny_config.epochs}/{tiny_config.epochs} done in ")
+    assert lines[-1].endswith(f"; loss train {last[TRAIN]:.4g}, held-out {last[HELDOUT]:.4g}")
+
+
 def test_training_leaves_the_callers_torch_rng_and_threads_as_they_were(tiny_data, tiny_config):
     torch.manual_seed(123)
     threads = torch.get_num_threads()

@@ -30,6 +30,13 @@ def test_workers_return_one_result_per_ref_in_input_order_equal_to_a_plain_loop(
     assert all(_same(a, b) for a, b in zip(batch, loop, strict=True))
 
 
+def test_progress_counts_the_images_of_the_workers_and_of_this_process(tmp_path: Path) -> None:
+    lines: list[str] = []
+    embed_images(FaceEmbedderConfig(), REFS, landing_dir=tmp_path, workers=2, progress=lines.append)
+    assert all(line.startswith("face embeddings: ") for line in lines)
+    assert lines[-1].startswith(f"face embeddings: {len(REFS)}/{len(REFS)} done in ")
+
+
 def test_a_single_worker_runs_in_process_with_the_same_results(tmp_path: Path) -> None:
     config = FaceEmbedderConfig()
     assert all(_same(a, b) for a, b in zip(embed_images(config, REFS[:3], tmp_path, workers=1),

@@ -85,6 +85,16 @@ def test_on_result_sees_every_result_as_it_arrives(
     assert sorted((r.key, r.cache_hit) for r in seen) == [("row-ada", True), ("row-alan", False)]
 
 
+def test_progress_counts_the_calls_sent_and_says_how_many_answers_were_cached(
+        server: FakeOpenAIServer, api_key: str, cache: ResponseCache) -> None:
+    requests = make_requests(fake_model(server.api_base), ["ada", "alan", "grace"])
+    complete_all_sync(requests[:1], cache, validate=None, run_id="r", backoff=FAST_BACKOFF)
+    lines: list[str] = []
+    complete_all_sync(requests, cache, validate=None, run_id="r", backoff=FAST_BACKOFF, progress=lines.append)
+    assert all(line.startswith("LLM calls (1 cached): ") for line in lines)
+    assert lines[-1].startswith("LLM calls (1 cached): 2/2 done in ")
+
+
 def test_missing_api_key_variable_fails_before_anything_is_sent(
         server: FakeOpenAIServer, cache: ResponseCache, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEY_ENV, raising=False)

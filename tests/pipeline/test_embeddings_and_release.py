@@ -133,7 +133,8 @@ def test_a_release_loads_back_into_the_warehouse_as_the_same_tables(resources, w
 def test_text_embeddings_with_no_description_of_the_active_prompt_store_an_empty_partition(resources, tmp_path):
     """After a prompt edit and before trait_texts re-runs, no stored text matches the active prompt."""
     texts = pd.DataFrame(columns=["person_id", "dataset", "league", "model", "prompt_sha", "description"])
-    output = embeddings.text_embeddings(encoder=resources["encoder"], llm=resources["llm"], texts=texts)
+    output = embeddings.text_embeddings(dg.build_asset_context(), encoder=resources["encoder"], llm=resources["llm"],
+                                        texts=texts)
     assert output.value.empty
     lake = Lakehouse(tmp_path / "lake", tmp_path / "catalog.duckdb")
     path = lake.write_partition(table_ref(embeddings.TEXT_EMBEDDINGS), "pga", output.value)

@@ -142,6 +142,16 @@ def test_cached_kernels_give_the_same_p_values_as_recomputing_every_pair_from_sc
         assert row["p_value"] == pytest.approx(p, rel=1e-8, abs=1e-12), (row["trait"], row["feature"], row["test"])
 
 
+def test_progress_counts_trait_feature_pairs_and_changes_no_result(frame):
+    lines: list[str] = []
+    reported = run_level1(frame, [SCORE, MODEL_SCORE], [HEIGHT, MONTH, JOB], dataset="demo", tests=["chisq"],
+                          progress=lines.append)
+    assert all(line.startswith("Level I trait × feature pairs: ") for line in lines)
+    assert lines[-1].startswith("Level I trait × feature pairs: 6/6 done in ")
+    silent = run_level1(frame, [SCORE, MODEL_SCORE], [HEIGHT, MONTH, JOB], dataset="demo", tests=["chisq"])
+    pd.testing.assert_frame_equal(reported, silent)
+
+
 def test_fdr_adjusts_each_test_separately_within_the_dataset(frame):
     results = run_level1(frame, [SCORE, MODEL_SCORE], [HEIGHT, MONTH, JOB], dataset="demo")
     for _, group in results.groupby("test"):

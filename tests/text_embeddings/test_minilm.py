@@ -93,6 +93,15 @@ def test_gelu_is_the_exact_erf_form_to_float32_rounding() -> None:
     assert error.max() <= 3e-7
 
 
+def test_progress_counts_every_text_and_changes_no_vector(encoder: MiniLMEncoder) -> None:
+    texts = [TRAIT, PARAPHRASE, UNRELATED]
+    lines: list[str] = []
+    vectors = encoder.encode(texts, batch_size=2, progress=lines.append)
+    assert all(line.startswith("text embeddings: ") for line in lines)
+    assert lines[-1].startswith("text embeddings: 3/3 done in ")
+    np.testing.assert_array_equal(vectors, encoder.encode(texts, batch_size=2))
+
+
 def test_blas_thread_cap_does_not_change_vectors(encoder: MiniLMEncoder) -> None:
     texts = [TRAIT, PARAPHRASE, UNRELATED]
     uncapped = MiniLMEncoder(blas_threads=None).encode(texts)

@@ -74,6 +74,14 @@ def test_rows_follow_input_order_not_the_length_sorted_batch_order(encoder: Onnx
     np.testing.assert_allclose(encoder.encode(TEXTS[::-1], batch_size=4), one_by_one[::-1], atol=1e-6)
 
 
+def test_progress_counts_every_text_and_changes_no_vector(encoder: OnnxMiniLMEncoder) -> None:
+    lines: list[str] = []
+    vectors = encoder.encode(TEXTS, batch_size=2, progress=lines.append)
+    assert all(line.startswith("text embeddings: ") for line in lines)
+    assert lines[-1].startswith(f"text embeddings: {len(TEXTS)}/{len(TEXTS)} done in ")
+    np.testing.assert_array_equal(vectors, encoder.encode(TEXTS, batch_size=2))
+
+
 def test_tokens_past_256_are_truncated_not_rejected(encoder: OnnxMiniLMEncoder) -> None:
     cut, longer = encoder.encode([LONG, LONG + " But secretly terrified of penalties."])
     np.testing.assert_array_equal(cut, longer)
