@@ -32,7 +32,7 @@ def test_demo_materializes_every_partition_and_is_idempotent(project_env, tmp_pa
     leagues = [league for cfg in real.values() for league in cfg.leagues]
     assert "FAILED" not in first.stdout
     for league in leagues:  # raw_bios and bios are each validated by their GX suite
-        assert re.search(rf"bios_job +{league} +ok +checks passed 2/2", first.stdout), first.stdout
+        assert re.search(rf"bios_job +{league} +ok +checks passed 3/3", first.stdout), first.stdout
         assert re.search(rf"traits_job +{league} +ok", first.stdout), first.stdout
     for dataset in real:
         assert re.search(rf"dataset_reports_job +{dataset} +ok", first.stdout), first.stdout
