@@ -51,9 +51,11 @@ known-truth: install
 	PERSONAX_DEMO_PART=known-truth $(BIN)/python personax_demo.py
 
 ## Test command (CI runs this through .ci/run).
+# Two pytest workers (one per core of the CI machine kind), a test file per worker at a time so that a file's
+# module-scoped fixtures are built once; tests/conftest.py starts the longest files first.
 test: install-test
 	$(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 ## Web UI (webserver + daemon) on 127.0.0.1.
 ui: install

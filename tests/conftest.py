@@ -11,6 +11,18 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_LANDING = REPO_ROOT / "sample_data" / "landing"
 DATASETS_CONFIG = REPO_ROOT / "config" / "datasets.yaml"
+# The longest test files (the demo; the UI automation end to end), minutes each. `make test` runs pytest on two
+# workers, a file per worker at a time (`--dist loadfile`); collected first, these start at once on separate workers
+# and overlap the rest instead of running alone at the end.
+LONGEST_FILES = ("tests/test_demo.py", "tests/pipeline/test_ui_e2e.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FILES.index(path) if path in LONGEST_FILES else len(LONGEST_FILES)
+
+    items.sort(key=rank)  # stable: every other test keeps its collection order
 
 
 @pytest.fixture
