@@ -325,14 +325,8 @@ def _register_in_process_providers(models: Collection[ModelConfig]) -> None:
     providers, routed only once registered."""
     if not models:
         return  # all answers cached: no need to import litellm (seconds)
-    from personax_platform.llm.embedded import (
-        EMBEDDED_PROVIDER,
-        register_embedded_provider,
-    )
-    from personax_platform.llm.simulated import (
-        is_simulated,
-        register_simulated_provider,
-    )
+    from personax_platform.llm.embedded import EMBEDDED_PROVIDER, register_embedded_provider
+    from personax_platform.llm.simulated import is_simulated, register_simulated_provider
 
     if any(m.model.startswith(f"{EMBEDDED_PROVIDER}/") for m in models):
         register_embedded_provider()

@@ -86,7 +86,7 @@ def dagster_dev(env: dict[str, str], log: Path, startup_timeout_s: float = 120) 
                                    stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_default_signals)
     ui = DagsterUI(port, process, log)
     try:
-        ui.wait_for("the code location to load", lambda: _location_loaded(ui), startup_timeout_s)
+        ui.wait_for("the code location to load", lambda: location_loaded(ui), startup_timeout_s)
         yield ui
     finally:
         stop_group(process)
@@ -97,7 +97,8 @@ def _default_signals() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
-def _location_loaded(ui: DagsterUI) -> bool:
+def location_loaded(ui: DagsterUI) -> bool:
+    """The project's code location is loaded; a load error fails at once with Dagster's message."""
     entries = ui.graphql("""{ workspaceOrError { __typename ... on Workspace { locationEntries {
         name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }""")
     for entry in entries["workspaceOrError"].get("locationEntries", []):

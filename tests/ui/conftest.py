@@ -39,10 +39,9 @@ from tests.pipeline.traits_support import (
     scripted_answer,
     write_models_and_prompts,
 )
-from tests.pipeline.ui_support import WORKSPACE, DagsterUI, free_port, stop_group
+from tests.pipeline.ui_support import WORKSPACE, DagsterUI, free_port, location_loaded, stop_group
 
 WEBSERVER = REPO_ROOT / ".venv" / "bin" / "dagster-webserver"
-LOCATION = "personax_platform"  # workspace.yaml
 # Runs start when launched (no daemon to drain a queue); no telemetry.
 INSTANCE_YAML = """run_coordinator:
   module: dagster._core.run_coordinator
@@ -142,18 +141,6 @@ def _seed(root: Path, instance_home: Path) -> Seeded:
     return Seeded(bios_rows, raw_rows, frozenset(descriptions), graph_status)
 
 
-def _location_loaded(ui: DagsterUI) -> bool:
-    entries = ui.graphql("""{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus
-        locationOrLoadError { __typename ... on PythonError { message } } } } } }""")["workspaceOrError"]
-    for entry in entries.get("locationEntries", []):
-        location = entry["locationOrLoadError"]
-        if location and location["__typename"] == "PythonError":
-            raise AssertionError(f"code location failed to load: {location['message']}")
-        if entry["name"] == LOCATION and entry["loadStatus"] == "LOADED" and location:
-            return True
-    return False
-
-
 @pytest.fixture(scope="module")
 def ui_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIPlatform]:
     """The seeded instance served by dagster-webserver on a free loopback port; stopped (with every run it
@@ -181,7 +168,7 @@ def ui_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIPlatform
                                           stdin=subprocess.DEVNULL, start_new_session=True)
             seeded = _seed(root, home)  # while the webserver loads the code location
         ui = DagsterUI(port, server, log)
-        ui.wait_for("the code location to load", lambda: _location_loaded(ui), STARTUP_TIMEOUT_S, every_s=0.5)
+        ui.wait_for("the code location to load", lambda: location_loaded(ui), STARTUP_TIMEOUT_S, every_s=0.5)
         # What the "Skip" button of Dagster's one-time "Join the Dagster community" dialog records on the instance:
         # the dialog would otherwise open over whatever page a test looks at first.
         assert ui.graphql("mutation { setNuxSeen }")["setNuxSeen"]

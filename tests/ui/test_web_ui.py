@@ -17,7 +17,8 @@ import pytest
 from assets.bios import BIOS, RAW_BIOS
 from definitions import defs
 from personax_platform.config.datasets import load_config
-from tests.ui.conftest import BIOS_LEAGUES, LOCATION, UIPlatform, in_ci, require_playwright
+from tests.pipeline.ui_support import LOCATION
+from tests.ui.conftest import BIOS_LEAGUES, UIPlatform, in_ci, require_playwright
 
 try:
     from playwright.sync_api import Locator, Page, expect
