@@ -19,11 +19,14 @@ which is not a proof that none exists).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from personax_platform.crl.layout import SHARED, LatentLayout
-from personax_platform.crl.synthetic import SyntheticData
+
+if TYPE_CHECKING:  # synthetic.py asserts with this module that its identifiable setting has no equivalent
+    from personax_platform.crl.synthetic import SyntheticData
 
 
 @dataclass(frozen=True)

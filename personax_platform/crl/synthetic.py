@@ -3,10 +3,15 @@
 The paper's synthetic data (coloured MNIST / Fashion-MNIST) were not released (docs/paper.md §4), so this re-creates
 the setting in the model's own terms:
 
-- latents: a shared block s and one block per modality, in causal order s → image → text; a random DAG that
-  respects that order (shared latents are roots; edges within a modality go from earlier to later latents), linear
-  with weights of magnitude in [w_min, w_max] and random sign; each latent rescaled to unit variance (so the causal
-  order cannot be read off growing variances);
+- latents: a shared block s and one block per modality, in causal order s → image → text, linear with weights of
+  magnitude in [w_min, w_max] and random sign; each latent rescaled to unit variance (so the causal order cannot be
+  read off growing variances). Two graph families:
+  - `graph="sparse_cross"` (IDENTIFIABLE below, the benchmark's default): edges between blocks only — every latent
+    of the first modality → one latent of the second through a random matching, each shared latent → two latents
+    of the first modality and one of the second (a different one per shared latent) — drawn until the certificate
+    of certificate.py holds (the sparse cross-modal links that make every latent identifiable);
+  - `graph="random"` (RANDOM_DAG, the earlier default): a random DAG at edge probability `edge_prob` that respects
+    the order (shared latents are roots; edges within a modality go from earlier to later latents);
 - exogenous noises: independent, non-Gaussian by default (Laplace), so that they are distinguishable;
 - observations: every measurement k of modality m sees (s, z_m) through its own random invertible MLP — square,
   orthogonal (perfectly conditioned) weight matrices with leaky-ReLU, rescaled to unit variance after each layer —
@@ -14,6 +19,9 @@ the setting in the model's own terms:
 - two switches turn off the two parts of the equivalent latents that equivalence.py builds (benchmarks/README.md
   measures each): `mixing_sees_shared=False` lets a measurement see z_m only (docs/paper.md §4 writes x_m = g_m(z_m)),
   and `within_modality_edges=False` keeps only edges between blocks; both are on by default;
+- optionally (structured_dim > 0) one structured measurement of the shared block alone, through its own mixing:
+  the synthetic counterpart of the structured bio features, and the only measurement of s when the mixings see
+  their own block;
 - optionally (view_noise > 0) each measurement sees the latents with its own independent Laplace error, as three
   LLMs would each misjudge a person's traits a little differently; off by default.
 
@@ -25,11 +33,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from personax_platform.crl.certificate import absorbable_share, certificate_failures
 from personax_platform.crl.config import CRLConfig
+from personax_platform.crl.equivalence import noise_absorbed_latents
 from personax_platform.crl.inputs import Measurements
-from personax_platform.crl.layout import LatentLayout
+from personax_platform.crl.layout import SHARED, LatentLayout
 
 _NOISES = ("laplace", "gaussian", "uniform")
+_GRAPHS = ("random", "sparse_cross")
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,7 @@ class SyntheticSetting:
     n: int = 4000
     shared_dim: int = 2
     modalities: tuple[tuple[str, int, int, int], ...] = (("image", 5, 3, 64), ("text", 5, 3, 64))
+    graph: str = "random"
     edge_prob: float = 0.3
     w_min: float = 0.5
     w_max: float = 1.5
@@ -48,6 +60,7 @@ class SyntheticSetting:
     view_noise: float = 0.0
     mixing_sees_shared: bool = True
     within_modality_edges: bool = True
+    structured_dim: int = 0
     seed: int = 0
 
     def config(self, **changes: object) -> CRLConfig:
@@ -66,10 +79,22 @@ class SyntheticData:
     setting: SyntheticSetting
 
 
+# The setting where every latent is identifiable (docs/level2.md): cross-block edges only, mixings of their own block,
+# a structured measurement of the shared block; and the earlier random-DAG setting, kept as a reported row.
+IDENTIFIABLE = SyntheticSetting(n=10_000, graph="sparse_cross", mixing_sees_shared=False, within_modality_edges=False,
+                                structured_dim=8)
+RANDOM_DAG = SyntheticSetting()
+
+
 def generate_synthetic(setting: SyntheticSetting = SyntheticSetting()) -> SyntheticData:
-    """Latents from the random DAG, then every measurement through its own nonlinear mixing."""
+    """Latents from the setting's DAG, then every measurement through its own nonlinear mixing."""
     if setting.noise not in _NOISES:
         raise ValueError(f"noise must be one of {_NOISES}, got {setting.noise!r}")
+    if setting.graph not in _GRAPHS:
+        raise ValueError(f"graph must be one of {_GRAPHS}, got {setting.graph!r}")
+    if setting.structured_dim and setting.structured_dim < setting.shared_dim:
+        raise ValueError(f"the structured measurement needs at least as many features as shared latents "
+                         f"({setting.shared_dim}), got {setting.structured_dim}")
     for name, size, measurements, obs_dim in setting.modalities:
         if obs_dim < setting.shared_dim + size or measurements < 1:
             raise ValueError(f"modality {name!r}: needs at least one measurement and at least as many observed "
@@ -77,11 +102,14 @@ def generate_synthetic(setting: SyntheticSetting = SyntheticSetting()) -> Synthe
     rng = np.random.default_rng(setting.seed)
     layout = LatentLayout.from_config(setting.config())
     dim = layout.dim
-    allowed = layout.allowed_edges()
-    if not setting.within_modality_edges:
-        block_of = np.array(layout.block_of)
-        allowed &= block_of[:, None] != block_of[None, :]
-    edges = allowed & (rng.uniform(size=(dim, dim)) < setting.edge_prob)
+    if setting.graph == "sparse_cross":
+        edges = sparse_cross_edges(layout, rng)
+    else:
+        allowed = layout.allowed_edges()
+        if not setting.within_modality_edges:
+            block_of = np.array(layout.block_of)
+            allowed &= block_of[:, None] != block_of[None, :]
+        edges = allowed & (rng.uniform(size=(dim, dim)) < setting.edge_prob)
     weights = rng.uniform(setting.w_min, setting.w_max, size=(dim, dim)) * rng.choice([-1.0, 1.0], size=(dim, dim))
     adjacency = np.where(edges, weights, 0.0)
     eps = _noise(rng, setting.noise, (setting.n, dim))
@@ -103,7 +131,42 @@ def generate_synthetic(setting: SyntheticSetting = SyntheticSetting()) -> Synthe
             # drawn even when view_noise is 0, so that the mixings do not depend on it
             seen = sources + setting.view_noise * _noise(rng, "laplace", sources.shape)
             modalities[name][f"m{k + 1}"] = _mix(rng, seen, obs_dim, setting)
-    return SyntheticData(Measurements(modalities), z, adjacency, eps, layout.names, setting)
+    structured = _mix(rng, shared, setting.structured_dim, setting) if setting.structured_dim else None
+    data = SyntheticData(Measurements(modalities, structured), z, adjacency, eps, layout.names, setting)
+    if setting.graph == "sparse_cross" and not setting.mixing_sees_shared:
+        moved = absorbable_share(z, noise_absorbed_latents(data).latents)
+        if moved > 1e-9:
+            raise AssertionError(f"equivalence.py found latents {moved:.3g} away that generate the same data")
+    return data
+
+
+def sparse_cross_edges(layout: LatentLayout, rng: np.random.Generator, tries: int = 1000) -> np.ndarray:
+    """Boolean A-mask (A[i, j]: edge j → i) of the sparse cross-block family, redrawn until the certificate holds.
+
+    First modality latent i → second modality latent π(i) for a random matching π (a latent of the larger block
+    left unmatched gets two partners instead); each shared latent → two latents of the first modality and one of the
+    second, a different one per shared latent. Needs exactly two modalities."""
+    names = [name for name, _ in layout.blocks[1:]]
+    if len(names) != 2:
+        raise ValueError(f"the sparse_cross graph needs exactly two modalities, got {names}")
+    first, second, shared = (np.arange(layout.dim)[layout.block(name)] for name in (*names, SHARED))
+    if len(second) < len(shared):
+        raise ValueError(f"the sparse_cross graph needs at least as many {names[1]} latents as shared ones")
+    for _ in range(tries):
+        edges = np.zeros((layout.dim, layout.dim), dtype=bool)
+        matched = min(len(first), len(second))
+        sources, targets = rng.permutation(first)[:matched], rng.permutation(second)[:matched]
+        edges[targets, sources] = True
+        for i in np.setdiff1d(first, sources):
+            edges[rng.choice(second, 2, replace=False), i] = True
+        for j in np.setdiff1d(second, targets):
+            edges[j, rng.choice(first, 2, replace=False)] = True
+        for s, text in zip(shared, rng.choice(second, len(shared), replace=False)):
+            edges[rng.choice(first, 2, replace=False), s] = True
+            edges[text, s] = True
+        if not certificate_failures(edges, layout):
+            return edges
+    raise ValueError(f"no sparse_cross graph of layout {layout.names} met the certificate in {tries} draws")
 
 
 def _noise(rng: np.random.Generator, kind: str, shape: tuple[int, int]) -> np.ndarray:
