@@ -22,7 +22,7 @@ from personax_platform.crl.config import CRLConfig
 from personax_platform.crl.determinism import deterministic_torch
 from personax_platform.crl.inputs import Measurements, prepare_inputs, standardisation
 from personax_platform.crl.networks import mlp
-from personax_platform.crl.training import split_rows, train_crl
+from personax_platform.crl.training import TRAIN, split_rows, train_crl
 
 
 def first_measurements(measurements: Measurements) -> Measurements:
@@ -46,13 +46,21 @@ def concatenated_inputs(measurements: Measurements, config: CRLConfig) -> tuple[
     return (x - mean) / std, train
 
 
-def training_mask(n: int, config: CRLConfig) -> np.ndarray:
-    """The rows train_crl trains on for this config (the same seed draws the same split)."""
+def split_masks(n: int, config: CRLConfig) -> dict[str, np.ndarray]:
+    """Boolean masks of train_crl's train, validation and held-out rows for this config (the same seed draws the
+    same split)."""
     with deterministic_torch(config.seed, config.threads):
-        train_rows, _ = split_rows(n, config.train_fraction, torch.Generator().manual_seed(config.seed))
-    mask = np.zeros(n, dtype=bool)
-    mask[train_rows] = True
-    return mask
+        splits = split_rows(n, config.train_fraction, config.validation_fraction,
+                            torch.Generator().manual_seed(config.seed))
+    masks = {split: np.zeros(n, dtype=bool) for split in splits}
+    for split, rows in splits.items():
+        masks[split][rows] = True
+    return masks
+
+
+def training_mask(n: int, config: CRLConfig) -> np.ndarray:
+    """The rows train_crl trains on (neither its validation nor its held-out rows)."""
+    return split_masks(n, config)[TRAIN]
 
 
 def pca_latents(measurements: Measurements, config: CRLConfig) -> np.ndarray:

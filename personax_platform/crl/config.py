@@ -14,6 +14,9 @@ import json
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 
+_CHOICES = {"shared_from": ("all", "structured"), "edges": ("cross_block", "causal_order"),
+            "noise_prior": ("factorised", "realnvp"), "sparsity_scope": ("free", "official_misaligned")}
+
 
 @dataclass(frozen=True)
 class CRLConfig:
@@ -23,6 +26,19 @@ class CRLConfig:
     """
     shared_dim: int = 2
     modalities: tuple[tuple[str, int], ...] = (("image", 5), ("text", 5))
+    # the architecture (docs/level2.md): where the shared latents are read from ("all" inputs, or the "structured"
+    # measurement alone), whether decoders see the shared block, which adjacency entries may be non-zero
+    # ("cross_block" or the whole "causal_order"), the prior of the exogenous noises ("factorised": one 1-D Gaussian
+    # mixture per noise; "realnvp": one joint flow), and the L1's scope ("free": exactly the entries that may be
+    # non-zero; "official_misaligned": the official code's block, which misses the shared offset — replica only)
+    shared_from: str = "all"
+    decoders_see_shared: bool = True
+    edges: str = "cross_block"
+    noise_prior: str = "factorised"
+    prior_components: int = 4
+    flow_permutations: bool = True
+    sparsity_scope: str = "free"
+    block_unmixing: bool = True  # a linear map per block between codes and latents that only the prior sees
     hidden: tuple[int, ...] = (512, 256, 128)
     flow_layers: int = 4
     flow_hidden: int = 64
@@ -35,6 +51,9 @@ class CRLConfig:
     epochs: int = 300
     batch_size: int = 256
     train_fraction: float = 0.9
+    validation_fraction: float = 0.1  # of the training rows, held back to choose the epoch (never the test rows)
+    refine_steps: int = 1000  # the closing stage on fixed codes (refinement.py); 0 switches it off
+    refine_lr: float = 1e-2
     seed: int = 0
     threads: int = 1  # fixed so that results do not depend on the machine's core count
 
@@ -53,6 +72,13 @@ class CRLConfig:
             raise ValueError("epochs must be >= 1, batch_size >= 2 and threads >= 1")
         if self.flow_layers < 1:
             raise ValueError("the flow needs at least one coupling layer")
+        if self.refine_steps < 0 or self.refine_lr <= 0:
+            raise ValueError("refine_steps must be >= 0 and refine_lr > 0")
+        if not 0 <= self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must lie in [0, 1), got {self.validation_fraction}")
+        for field, allowed in _CHOICES.items():
+            if getattr(self, field) not in allowed:
+                raise ValueError(f"{field} must be one of {allowed}, got {getattr(self, field)!r}")
 
     @property
     def latent_dim(self) -> int:
@@ -69,6 +95,14 @@ class CRLConfig:
         if unknown:
             raise ValueError(f"modalities {unknown} are not in the config's {[n for n, _ in self.modalities]}")
         return replace(self, modalities=tuple(pair for pair in self.modalities if pair[0] in modalities))
+
+    def official_replica(self) -> CRLConfig:
+        """The official code's architecture as docs/paper.md §4 describes it, for comparison: a shared encoder over
+        all inputs, decoders on (shared, own block), edges anywhere in the causal order, one RealNVP over the noises
+        with no permutation between its couplings, the L1 on the misaligned block, no decorrelation term."""
+        return replace(self, shared_from="all", decoders_see_shared=True, edges="causal_order", noise_prior="realnvp",
+                       flow_permutations=False, sparsity_scope="official_misaligned", decorrelation_weight=0.0,
+                       block_unmixing=False)
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -46,13 +46,16 @@ class AffineCoupling(nn.Module):
 class RealNVP(nn.Module):
     """coupling → permutation → coupling → … → coupling; maps data to the base space N(0, I)."""
 
-    def __init__(self, dim: int, layers: int, hidden: int, generator: torch.Generator) -> None:
+    def __init__(self, dim: int, layers: int, hidden: int, generator: torch.Generator, permute: bool = True) -> None:
+        """`permute=False` stacks the couplings without permutations (the official code's defect: the first half
+        of the dimensions is never transformed); kept for the replica baseline."""
         super().__init__()
         if dim < 2:
             raise ValueError("a coupling flow needs at least two dimensions")
         self.couplings = nn.ModuleList(AffineCoupling(dim, hidden) for _ in range(layers))
         for i in range(layers - 1):
-            self.register_buffer(f"perm{i}", _mixing_permutation(dim, generator))
+            perm = _mixing_permutation(dim, generator) if permute else torch.arange(dim)
+            self.register_buffer(f"perm{i}", perm)
 
     def permutations(self) -> list[torch.Tensor]:
         return [getattr(self, f"perm{i}") for i in range(len(self.couplings) - 1)]
@@ -90,3 +93,21 @@ def _mixing_permutation(dim: int, generator: torch.Generator) -> torch.Tensor:
         perm = torch.randperm(dim, generator=generator)
         if set(perm[:half].tolist()) != set(range(half)):
             return perm
+
+
+class FactorisedMixture(nn.Module):
+    """An independent 1-D Gaussian mixture per dimension: a prior that cannot model any dependence between the
+    noises, so the latent SEM has to explain it (a joint flow can absorb it instead; model.py)."""
+
+    def __init__(self, dim: int, components: int) -> None:
+        super().__init__()
+        self.logits = nn.Parameter(torch.zeros(dim, components))
+        self.means = nn.Parameter(torch.linspace(-1.5, 1.5, components).repeat(dim, 1))
+        self.log_scales = nn.Parameter(torch.full((dim, components), -0.5))
+
+    def nll(self, x: torch.Tensor) -> torch.Tensor:
+        """Negative log-likelihood per row (the sum over dimensions)."""
+        z = (x[:, :, None] - self.means) * torch.exp(-self.log_scales)
+        log_component = -0.5 * z ** 2 - self.log_scales - 0.5 * math.log(2 * math.pi)
+        log_weight = torch.log_softmax(self.logits, dim=1)
+        return -torch.logsumexp(log_weight + log_component, dim=2).sum(dim=1)

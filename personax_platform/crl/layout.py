@@ -55,3 +55,17 @@ class LatentLayout:
         mask = np.tril(np.ones((self.dim, self.dim), dtype=bool), k=-1)
         mask[self.block(SHARED)] = False
         return mask
+
+    def cross_block_edges(self) -> np.ndarray:
+        """The allowed edges that join two different blocks (the only ones that carry identifying information)."""
+        block_of = np.array(self.block_of)
+        return self.allowed_edges() & (block_of[:, None] != block_of[None, :])
+
+    def official_sparsity_block(self) -> np.ndarray:
+        """The entries the official code's L1 covered: the text × image block computed from the modality sizes
+        alone, i.e. shifted up and left by the shared block's size (docs/paper.md §4, "defects")."""
+        (_, shared), (_, first), (_, second) = self.blocks
+        offset = shared.stop
+        mask = np.zeros((self.dim, self.dim), dtype=bool)
+        mask[second.start - offset:second.stop - offset, first.start - offset:first.stop - offset] = True
+        return mask

@@ -1,22 +1,27 @@
-"""The Level II network (docs/paper.md §4) and its loss.
+"""The Level II network (docs/paper.md §4, docs/level2.md) and its loss.
 
 Per measurement an MLP encoder gives a Gaussian posterior (mean, log-variance) over its modality's latent block; the
 modality's posterior is the average over its measurements, so every measurement informs the latents that are
-reported, and a tie term penalises how far each measurement's mean lies from that average. A shared encoder over all
-inputs concatenated gives the shared block s. Each measurement is decoded from (s, its modality's latents).
+reported, and a tie term penalises how far each measurement's mean lies from that average. The shared block s comes
+from a shared encoder over either the structured measurement of s alone (`shared_from="structured"`, what the
+identifying assumption needs) or every input concatenated ("all", the paper's design). Each measurement is decoded
+from its own modality's block (plus s when `decoders_see_shared`, the paper's design).
 
-Prior over the latents: a linear SEM z = A z + eps with A masked to the causal order (layout.py); the exogenous noises
-eps = z - A z are mapped to an isotropic Gaussian by a RealNVP flow. Because A is strictly lower-triangular,
-det(I - A) = 1 and log p(z) = log p_flow(eps). The "kl" term is E_q[log q(z|x) - log p(z)], one reparameterised
-sample per person: the posterior entropy in it is what stops the flow's NLL from being lowered by shrinking every
-latent towards zero (a deterministic encoder with an NLL alone has that degenerate minimum).
+Prior over the latents: a linear SEM z = A z + eps with A masked to the cross-block entries of the causal order
+shared → image → text (`edges="cross_block"`: edges inside a block cannot be identified, docs/level2.md) or to the
+whole order ("causal_order"); the L1 penalty covers exactly the free entries. Because A is strictly
+lower-triangular, det(I - A) = 1 and log p(z) = log p(eps). The noises eps get a factorised prior, one 1-D Gaussian
+mixture each ("factorised"), or one joint RealNVP ("realnvp", the paper's). A joint flow can model any dependence
+between the noises — a coupling layer's shift is a shear, exactly the inverse of a linear SEM — so it lets A
+explain nothing (measured: an empty learned graph on every synthetic run); a factorised prior cannot absorb
+dependence, so A has to carry it. The "decorrelation" term, the Gaussian KL of the batch moments of eps to N(0, I),
+asks for uncorrelated unit-scale noises on top.
 
-A flow over the whole noise vector can model any dependence between the noises — a coupling layer's shift is a
-shear, exactly the inverse of a linear SEM — so the NLL alone never asks A to explain anything, and the L1 penalty
-then drives A to zero (measured: an empty learned graph on every synthetic run). The "decorrelation" term, the
-Gaussian KL of the batch moments of eps to N(0, I) (the alternative the official code left commented out), cannot be
-absorbed by the flow: it makes the noises uncorrelated and of unit scale, so A has to carry the linear dependence
-between latents, and the L1 sparsity (on exactly the adjacency's free entries) chooses the sparsest such A.
+Between the encoders' codes and the latents sits one linear map per block (`block_unmixing`): decoders read the
+codes, so only the prior chooses the basis inside each block, which is exactly what the sparsity of the cross-block
+edges identifies; refinement.py optimises these maps, A and the prior to convergence after training. The "kl" term
+is E_q[log q(codes|x) - log p(codes)], one reparameterised sample per person; the posterior entropy in it (plus the
+maps' log-determinants) stops the prior's NLL from being lowered by shrinking every latent towards zero.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ import torch
 from torch import nn
 
 from personax_platform.crl.config import CRLConfig
-from personax_platform.crl.flow import RealNVP
+from personax_platform.crl.flow import FactorisedMixture, RealNVP
 from personax_platform.crl.inputs import STRUCTURED
 from personax_platform.crl.layout import SHARED, LatentLayout
 from personax_platform.crl.networks import mlp
@@ -62,18 +67,30 @@ class CRLModel(nn.Module):
         hidden, reverse = config.hidden, tuple(reversed(config.hidden))
         self.encoders = nn.ModuleDict({self.module_name[key]: mlp(dims[key], hidden, 2 * latent_size[modality])
                                        for modality, keys in modality_blocks.items() for key in keys})
-        self.shared_encoder = mlp(sum(dims.values()), hidden, 2 * config.shared_dim)
+        if config.shared_from == STRUCTURED and STRUCTURED not in dims:
+            raise ValueError("shared_from='structured' needs a structured measurement of the shared block")
+        self.shared_inputs = [STRUCTURED] if config.shared_from == STRUCTURED else list(dims)
+        self.shared_encoder = mlp(sum(dims[key] for key in self.shared_inputs), hidden, 2 * config.shared_dim)
+        seen_shared = config.shared_dim if config.decoders_see_shared else 0
         self.decoders = nn.ModuleDict({
-            self.module_name[key]: mlp(config.shared_dim + latent_size[modality], reverse, dims[key])
+            self.module_name[key]: mlp(seen_shared + latent_size[modality], reverse, dims[key])
             for modality, keys in modality_blocks.items() for key in keys})
         if STRUCTURED in dims:
             self.decoders[self.module_name[STRUCTURED]] = mlp(config.shared_dim, reverse, dims[STRUCTURED])
         for key, dim in dims.items():
             self.register_buffer(f"mean_{self.module_name[key]}", torch.zeros(dim))
             self.register_buffer(f"std_{self.module_name[key]}", torch.ones(dim))
-        self.register_buffer("edge_mask", torch.tensor(self.layout.allowed_edges(), dtype=torch.float32))
+        edges = self.layout.cross_block_edges() if config.edges == "cross_block" else self.layout.allowed_edges()
+        penalised = edges if config.sparsity_scope == "free" else self.layout.official_sparsity_block()
+        self.register_buffer("edge_mask", torch.tensor(edges, dtype=torch.float32))
+        self.register_buffer("sparsity_mask", torch.tensor(penalised, dtype=torch.float32))
         self.adjacency_free = nn.Parameter(torch.zeros(self.layout.dim, self.layout.dim))
-        self.flow = RealNVP(self.layout.dim, config.flow_layers, config.flow_hidden, generator)
+        # one invertible linear map per block between the encoders' codes and the latents (see `latents`)
+        self.unmixing = nn.ParameterDict({name: nn.Parameter(torch.eye(part.stop - part.start))
+                                          for name, part in self.layout.blocks}) if config.block_unmixing else None
+        self.prior: FactorisedMixture | RealNVP = (
+            FactorisedMixture(self.layout.dim, config.prior_components) if config.noise_prior == "factorised"
+            else RealNVP(self.layout.dim, config.flow_layers, config.flow_hidden, generator, config.flow_permutations))
 
     # --- inputs -------------------------------------------------------------------------------------------------
     def set_standardisation(self, stats: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
@@ -94,8 +111,8 @@ class CRLModel(nn.Module):
         return self.adjacency_free * self.edge_mask
 
     def sparsity(self) -> torch.Tensor:
-        """L1 norm of the free entries (the masked ones are zero, so this is exactly their sum)."""
-        return self.adjacency().abs().sum()
+        """L1 norm of the penalised entries: exactly the free ones (the replica's misaligned block aside)."""
+        return (self.adjacency_free * self.sparsity_mask).abs().sum()
 
     def exogenous(self, z: torch.Tensor) -> torch.Tensor:
         """eps = (I - A) z, row-wise."""
@@ -104,7 +121,7 @@ class CRLModel(nn.Module):
     # --- forward ------------------------------------------------------------------------------------------------
     def encode(self, x: dict[str, torch.Tensor]) -> Posterior:
         """Posterior of standardised inputs x (keys as in `dims`)."""
-        shared = self.shared_encoder(torch.cat([x[key] for key in self.dims], dim=1))
+        shared = self.shared_encoder(torch.cat([x[key] for key in self.shared_inputs], dim=1))
         means = [shared[:, :self.config.shared_dim]]
         logvars = [shared[:, self.config.shared_dim:]]
         per_measurement = {}
@@ -115,6 +132,21 @@ class CRLModel(nn.Module):
             # pooled variance: the average of the measurements' variances
             logvars.append(torch.stack([logvar.exp() for _, logvar in outputs]).mean(dim=0).log())
         return Posterior(torch.cat(means, dim=1), torch.cat(logvars, dim=1), per_measurement)
+
+    def latents(self, codes: torch.Tensor) -> torch.Tensor:
+        """The latents of the encoders' codes: each block times its unmixing matrix. Decoders read the codes, so
+        the reconstruction cannot depend on these matrices and only the prior (independent noises, a sparse
+        adjacency) chooses them: a basis change inside a block costs the reconstruction nothing, while through the
+        networks it would have to be learned by encoder and decoder at once."""
+        if self.unmixing is None:
+            return codes
+        return torch.cat([codes[:, part] @ self.unmixing[name].T for name, part in self.layout.blocks], dim=1)
+
+    def log_det_unmixing(self) -> torch.Tensor:
+        """log |det| of the block-diagonal unmixing (the change of variables from codes to latents)."""
+        if self.unmixing is None:
+            return torch.zeros(())
+        return sum(torch.linalg.slogdet(matrix)[1] for matrix in self.unmixing.values())
 
     def tie(self, post: Posterior) -> torch.Tensor:
         """Mean over measurements of the squared distance between a measurement's own estimate of its modality block
@@ -127,7 +159,8 @@ class CRLModel(nn.Module):
         s = z[:, self.layout.block(SHARED)]
         out = {}
         for modality, keys in self.modality_blocks.items():
-            inputs = torch.cat([s, z[:, self.layout.block(modality)]], dim=1)
+            own = z[:, self.layout.block(modality)]
+            inputs = torch.cat([s, own], dim=1) if self.config.decoders_see_shared else own
             out.update({key: self.decoders[self.module_name[key]](inputs) for key in keys})
         if STRUCTURED in self.dims:
             out[STRUCTURED] = self.decoders[self.module_name[STRUCTURED]](s)
@@ -138,13 +171,13 @@ class CRLModel(nn.Module):
         the posterior (training); without, the posterior mean is used (evaluation, deterministic)."""
         x = self.standardise(raw)
         post = self.encode(x)
-        z = post.mean
+        codes = post.mean
         if generator is not None:
-            z = z + (0.5 * post.logvar).exp() * torch.randn(z.shape, generator=generator, dtype=z.dtype)
-        recon = torch.stack([((x_hat - x[key]) ** 2).mean() for key, x_hat in self.decode(z).items()]).sum()
-        eps = self.exogenous(z)
-        entropy = (0.5 * (post.logvar + math.log(2 * math.pi * math.e))).sum(dim=1)
-        terms = {"recon": recon, "kl": (self.flow.nll(eps) - entropy).mean(), "decorrelation": gaussian_kl(eps),
+            codes = codes + (0.5 * post.logvar).exp() * torch.randn(codes.shape, generator=generator, dtype=codes.dtype)
+        recon = torch.stack([((x_hat - x[key]) ** 2).mean() for key, x_hat in self.decode(codes).items()]).sum()
+        eps = self.exogenous(self.latents(codes))
+        entropy = (0.5 * (post.logvar + math.log(2 * math.pi * math.e))).sum(dim=1) + self.log_det_unmixing()
+        terms = {"recon": recon, "kl": (self.prior.nll(eps) - entropy).mean(), "decorrelation": gaussian_kl(eps),
                  "sparsity": self.sparsity(), "tie": self.tie(post)}
         c = self.config
         weights = {"recon": c.recon_weight, "kl": c.kl_weight, "decorrelation": c.decorrelation_weight,

@@ -15,9 +15,9 @@ from personax_platform.crl.metrics import EDGE_THRESHOLD
 
 @dataclass(frozen=True)
 class CRLResult:
-    """`latents`: person_id, split ("train" / "heldout"), then one column per latent (s1…, img1…, txt1…), the
-    posterior means. `adjacency`: weights of the learned linear SEM between latents, rows = parent, columns =
-    child (entry [p, c] is the edge p → c). `history`: one row per epoch and split with every loss term.
+    """`latents`: person_id, split ("train" / "validation" / "heldout"), then one column per latent (s1…, img1…,
+    txt1…), the posterior means. `adjacency`: weights of the learned linear SEM between latents, rows = parent,
+    columns = child (entry [p, c] is the edge p → c). `history`: one row per epoch and split with every loss term.
     `dropped`: persons left out for missing values, with the blocks that were missing. `input_dims` lists the input
     blocks ("modality/measurement", "structured") in model order: block i is b{i} in the state dict."""
     config: CRLConfig
@@ -28,6 +28,7 @@ class CRLResult:
     input_dims: dict[str, int]
     modality_blocks: dict[str, list[str]]
     dropped: pd.DataFrame
+    selected_epoch: int  # the epoch whose weights were kept (lowest validation loss)
 
     @property
     def config_hash(self) -> str:

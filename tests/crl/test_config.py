@@ -31,3 +31,24 @@ def test_invalid_configs_are_rejected():
         CRLConfig(train_fraction=1.0)
     with pytest.raises(ValueError, match="positive"):
         CRLConfig(shared_dim=0)
+
+
+def test_architecture_choices_are_validated_by_name():
+    for field, bad in (("shared_from", "faces"), ("edges", "anywhere"), ("noise_prior", "gaussian"),
+                       ("sparsity_scope", "all")):
+        with pytest.raises(ValueError, match=f"{field} must be one of"):
+            CRLConfig(**{field: bad})
+    with pytest.raises(ValueError, match="validation_fraction"):
+        CRLConfig(validation_fraction=1.0)
+    with pytest.raises(ValueError, match="refine_steps"):
+        CRLConfig(refine_steps=-1)
+
+
+def test_the_official_replica_is_the_papers_architecture_with_its_defects():
+    replica = ATHLETES.official_replica()
+    assert (replica.shared_from, replica.decoders_see_shared, replica.edges) == ("all", True, "causal_order")
+    assert (replica.noise_prior, replica.flow_permutations, replica.sparsity_scope) == ("realnvp", False,
+                                                                                       "official_misaligned")
+    assert replica.decorrelation_weight == 0.0 and not replica.block_unmixing
+    assert (replica.shared_dim, replica.modalities, replica.seed) == (ATHLETES.shared_dim, ATHLETES.modalities,
+                                                                      ATHLETES.seed)

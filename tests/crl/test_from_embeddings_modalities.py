@@ -129,7 +129,8 @@ def test_the_asset_trains_a_cohort_without_photos_on_text_and_says_image_is_abse
     faces, texts = text_only
     context = dg.build_asset_context(partition_key="athlepersona")
     run = CRLTrainingConfig(epochs=2, batch_size=32, min_people=5)
-    outputs = {output.output_name: output for output in crl(context, run, faces, texts)}
+    bios = pd.DataFrame({"person_id": sorted(set(texts["person_id"]))})  # read only with structured_bios
+    outputs = {output.output_name: output for output in crl(context, run, faces, texts, bios)}
     latents, metadata = outputs["crl_latents"].value, outputs["crl_latents"].metadata
     assert metadata["status"].value == "trained"
     assert metadata["modalities"].value == ("text (3 measurements: rater_a, rater_b, rater_c); "
@@ -138,3 +139,5 @@ def test_the_asset_trains_a_cohort_without_photos_on_text_and_says_image_is_abse
     assert metadata["config_hash"].value == expected.hash != model_config("athletes", run).hash
     assert set(latents["block"]) == {"shared", "text"} and latents.groupby("person_id").size().eq(7).all()
     assert outputs["crl_model"].value["config_hash"].iloc[0] == expected.hash
+    assert metadata["assumption_met"].value is False
+    assert metadata["assumption_check"].value.startswith("not met: only 1 modality (text)")

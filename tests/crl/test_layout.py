@@ -33,15 +33,15 @@ def test_sparsity_term_is_the_l1_norm_of_exactly_the_free_entries(tiny_data, tin
     values = torch.randn(12, 12, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         model.adjacency_free.copy_(values)  # every entry non-zero, the masked ones included
-    free = torch.tensor(LatentLayout.from_config(tiny_config).allowed_edges())
+    free = torch.tensor(LatentLayout.from_config(tiny_config).cross_block_edges())  # the default: edges="cross_block"
     assert torch.equal(model.sparsity(), values[free].abs().sum())
     assert torch.equal(model.adjacency()[~free], torch.zeros(int((~free).sum())))
 
 
-def test_no_entry_outside_the_causal_order_is_ever_nonzero_after_training(tiny_data, tiny_config):
+def test_no_entry_outside_the_cross_block_causal_order_is_ever_nonzero_after_training(tiny_data, tiny_config):
     result = train_crl(tiny_data.measurements, tiny_config)
     learned = result.adjacency.to_numpy().T  # exported rows = parent; back to [child, parent]
-    allowed = LatentLayout.from_config(tiny_config).allowed_edges()
+    allowed = LatentLayout.from_config(tiny_config).cross_block_edges()
     assert np.count_nonzero(learned[~allowed]) == 0
     assert np.count_nonzero(learned[allowed]) > 0  # the free entries did train
     assert list(result.adjacency.index) == list(result.adjacency.columns) == result.latent_names
@@ -49,3 +49,25 @@ def test_no_entry_outside_the_causal_order_is_ever_nonzero_after_training(tiny_d
     position = {name: i for i, name in enumerate(result.latent_names)}
     assert len(edges) == np.count_nonzero(learned)
     assert all(allowed[position[c], position[p]] for p, c in zip(edges["parent"], edges["child"]))
+
+
+def test_cross_block_edges_are_the_allowed_edges_between_two_different_blocks():
+    layout = LatentLayout.from_config(ATHLETES)
+    cross, allowed = layout.cross_block_edges(), layout.allowed_edges()
+    block_of = np.array(layout.block_of)
+    np.testing.assert_array_equal(cross, allowed & (block_of[:, None] != block_of[None, :]))
+    assert cross[layout.block("text"), layout.block("image")].all() and not cross[3, 2]  # img1 → img2 is inside
+
+
+def test_the_replicas_sparsity_covers_the_official_codes_misaligned_block(tiny_config):
+    """The official code's L1 block, computed from the modality sizes alone, sits shared-size rows and columns too
+    early: text rows 5..9 × image columns 0..4 instead of 7..11 × 2..6."""
+    mask = LatentLayout.from_config(ATHLETES).official_sparsity_block()
+    expected = np.zeros((12, 12), dtype=bool)
+    expected[5:10, 0:5] = True
+    np.testing.assert_array_equal(mask, expected)
+    model = CRLModel(tiny_config.official_replica(), {"image/m1": 16, "text/m1": 16},
+                     {"image": ["image/m1"], "text": ["text/m1"]}, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        model.adjacency_free.fill_(1.0)
+    assert model.sparsity().item() == 25.0  # the misaligned 5 × 5 block, whatever the free entries

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from personax_platform.crl import HELDOUT, TRAIN, Measurements, loss_curves_png, train_crl
+from personax_platform.crl import HELDOUT, TRAIN, VALIDATION, Measurements, loss_curves_png, train_crl
 from personax_platform.crl.model import LOSS_TERMS, CRLModel
 
 
@@ -14,10 +14,12 @@ def test_result_has_one_latent_row_per_person_named_latents_and_a_loadable_state
     assert list(result.latents.columns) == ["person_id", "split", *names]
     assert len(result.latents) == 300 and result.latents["person_id"].is_unique
     assert (result.latents["split"] == HELDOUT).sum() == 30  # 90/10
+    assert (result.latents["split"] == VALIDATION).sum() == 27  # 10% of the training rows
     assert np.isfinite(result.latent_matrix()).all()
     assert result.adjacency.shape == (12, 12)
-    assert len(result.history) == 2 * tiny_config.epochs
-    assert set(result.history["split"]) == {TRAIN, HELDOUT} and set(LOSS_TERMS) <= set(result.history.columns)
+    assert len(result.history) == 3 * tiny_config.epochs
+    assert set(result.history["split"]) == {TRAIN, VALIDATION, HELDOUT}
+    assert set(LOSS_TERMS) <= set(result.history.columns)
     assert result.config_hash == tiny_config.hash
     model = CRLModel(tiny_config, result.input_dims, result.modality_blocks, torch.Generator())
     model.load_state_dict(result.state_dict())  # the bytes hold every weight and buffer
@@ -63,7 +65,9 @@ def test_progress_counts_epochs_with_their_losses_and_leaves_training_bit_identi
     assert reported.state == silent.state
     last = reported.history[reported.history["epoch"] == tiny_config.epochs].set_index("split")["total"]
     assert lines[-1].startswith(f"CRL training epochs: {tiny_config.epochs}/{tiny_config.epochs} done in ")
-    assert lines[-1].endswith(f"; loss train {last[TRAIN]:.4g}, held-out {last[HELDOUT]:.4g}")
+    assert lines[-1].endswith(f"; loss train {last[TRAIN]:.4g}, validation {last[VALIDATION]:.4g}, "
+                              f"heldout {last[HELDOUT]:.4g}; kept epoch {reported.selected_epoch} (lowest "
+                              "validation loss)")
 
 
 def test_training_leaves_the_callers_torch_rng_and_threads_as_they_were(tiny_data, tiny_config):
@@ -93,3 +97,49 @@ def test_loss_curves_png_is_a_png(tiny_data, tiny_config):
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     from PIL import Image
     assert Image.open(io.BytesIO(png)).size[0] > 400
+
+
+def test_the_kept_epoch_is_the_one_with_the_lowest_validation_loss(tiny_data, tiny_config):
+    result = train_crl(tiny_data.measurements, tiny_config.with_(epochs=12, refine_steps=0))
+    validation = result.history[result.history["split"] == VALIDATION].set_index("epoch")["total"]
+    assert result.selected_epoch == validation.idxmin()
+
+
+def test_the_held_out_rows_never_influence_training_or_model_selection(tiny_data, tiny_config):
+    """Replace every held-out person's inputs by noise: the other persons' latents, the graph and the kept epoch
+    stay bit-identical (the held-out loss is recorded for the curves only)."""
+    config = tiny_config.with_(epochs=6)
+    first = train_crl(tiny_data.measurements, config)
+    heldout = (first.latents["split"] == HELDOUT).to_numpy()
+    noise = np.random.default_rng(5)
+    blocks = {modality: {key: np.where(heldout[:, None], noise.normal(size=np.shape(x)), x)
+                         for key, x in views.items()}
+              for modality, views in tiny_data.measurements.modalities.items()}
+    second = train_crl(Measurements(blocks), config)
+    pd.testing.assert_frame_equal(first.latents[~heldout], second.latents[~heldout], check_exact=True)
+    pd.testing.assert_frame_equal(first.adjacency, second.adjacency, check_exact=True)
+    assert first.selected_epoch == second.selected_epoch
+    assert not first.latents[heldout].equals(second.latents[heldout])
+
+
+def test_refinement_moves_only_the_priors_parameters_and_never_worsens_their_validation_objective(tiny_data,
+                                                                                                  tiny_config):
+    from personax_platform.crl.inputs import prepare_inputs
+    from personax_platform.crl.refinement import _objective
+
+    plain = train_crl(tiny_data.measurements, tiny_config.with_(refine_steps=0))
+    refined = train_crl(tiny_data.measurements, tiny_config.with_(refine_steps=200))
+    prior_side = ("unmixing.", "adjacency_free", "prior.")
+    before, after = plain.state_dict(), refined.state_dict()
+    assert all(torch.equal(before[key], after[key]) for key in before if not key.startswith(prior_side))
+    assert any(not torch.equal(before[key], after[key]) for key in before if key.startswith(prior_side))
+
+    blocks = {key: torch.from_numpy(x) for key, x in prepare_inputs(tiny_data.measurements, tiny_config).blocks.items()}
+    validation = torch.from_numpy((refined.latents["split"] == VALIDATION).to_numpy())
+    objectives = []
+    for result in (plain, refined):
+        model = CRLModel(result.config, result.input_dims, result.modality_blocks, torch.Generator())
+        model.load_state_dict(result.state_dict())
+        with torch.no_grad():
+            objectives.append(_objective(model, model.encode(model.standardise(blocks)).mean[validation]).item())
+    assert objectives[1] <= objectives[0]
