@@ -17,6 +17,7 @@ CRL_TRAINING_HISTORY = pa.schema([
 ])
 CRL_MODEL = pa.schema([
     ("dataset", pa.string()), ("config_hash", pa.string()), ("config", pa.string()), ("input_dims", pa.string()),
-    ("people_train", pa.int64()), ("people_heldout", pa.int64()), ("people_dropped", pa.int64()),
+    ("people_train", pa.int64()), ("people_validation", pa.int64()), ("people_heldout", pa.int64()),
+    ("people_dropped", pa.int64()),
     ("state", pa.binary()), ("trained_at", pa.timestamp("us", tz="UTC")),
 ])
