@@ -184,8 +184,8 @@ FROM (SELECT unnest([{datasets}]) AS dataset) d LEFT JOIN analysis.observed_caus
 GROUP BY ALL ORDER BY 1
 """
 CRL_SUMMARY_SQL = """
-SELECT d.dataset, coalesce(m.people_train, 0) AS people_train, coalesce(m.people_heldout, 0) AS people_heldout,
-       m.config_hash
+SELECT d.dataset, coalesce(m.people_train, 0) AS people_train, coalesce(m.people_validation, 0) AS people_validation,
+       coalesce(m.people_heldout, 0) AS people_heldout, m.config_hash
 FROM (SELECT unnest([{datasets}]) AS dataset) d LEFT JOIN analysis.crl_model m USING (dataset)
 ORDER BY 1
 """

@@ -1,31 +1,39 @@
 """Group `analysis`: Level II (docs/paper.md §4). `crl` trains the multimodal, multi-measurement causal representation
 model of one dataset on its face and text embeddings (those of the modalities the dataset has: a cohort without
-photos trains on text only) and stores the latents of every person, the learned latent adjacency, the loss history
-and the model itself; `latent_causal_graph` runs PC over the learned latents."""
+photos trains on text only), optionally with the structured bio features as the shared block's own measurement, and
+stores the latents of every person, the learned latent adjacency, the loss history and the model itself, with the
+identifying assumption the run relies on and whether its data can meet it; `latent_causal_graph` runs PC over the
+learned latents."""
 
 import json
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Literal
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
 from assets.analysis_defaults import ANALYSIS_GROUP, ANALYSIS_OWNERS
+from assets.bios import BIOS
 from assets.embeddings import FACE_EMBEDDINGS, TEXT_EMBEDDINGS
 from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
 from assets.partitions import dataset_kind, dataset_partitions, league_to_dataset
 from assets.pools import ANALYSIS_POOL
-from personax_platform.crl import CRLConfig, CRLResult, LatentLayout, loss_curves_png, train_crl
-from personax_platform.crl import schema
+from personax_platform.crl import CRLConfig, CRLResult, LatentLayout, loss_curves_png, schema, train_crl
+from personax_platform.crl.assumption import ASSUMPTION, check_assumption
+from personax_platform.crl.bio_features import BioFeatures, structured_bio_features
 from personax_platform.crl.config import preset_for_kind
 from personax_platform.crl.from_embeddings import complete_people, measurements_from_embeddings
+from personax_platform.crl.inputs import STRUCTURED, Measurements
+from personax_platform.crl.training import HELDOUT, TRAIN, VALIDATION
 
 CRL_LATENTS = dg.AssetKey([ANALYSIS_GROUP, "crl_latents"])
 CRL_ADJACENCY = dg.AssetKey([ANALYSIS_GROUP, "crl_adjacency"])
 CRL_HISTORY = dg.AssetKey([ANALYSIS_GROUP, "crl_training_history"])
 CRL_MODEL = dg.AssetKey([ANALYSIS_GROUP, "crl_model"])
-
+STRUCTURED_BIOS, ALL_INPUTS = "structured_bios", "all_inputs"
 
 
 class CRLTrainingConfig(dg.Config):
@@ -44,6 +52,11 @@ class CRLTrainingConfig(dg.Config):
                           "dataset's kind (athletes 2/5/5, celebrities 3/10/5); the block of a modality "
                           "that no person has is dropped.")
     min_people: int = Field(20, ge=3, description="Train only when this many people have every measurement.")
+    shared_block_from: Literal["structured_bios", "all_inputs"] = Field(
+        ALL_INPUTS, description="Where the shared latents are read from: all_inputs (the paper's design: every "
+                                "embedding, and every decoder sees them) or structured_bios (the bios' structured "
+                                "features alone, which decoders do not see: what the identifying assumption needs; "
+                                "people without those features are dropped).")
 
 
 def model_config(kind: str, config: CRLTrainingConfig, modalities: Collection[str] = ()) -> CRLConfig:
@@ -51,6 +64,8 @@ def model_config(kind: str, config: CRLTrainingConfig, modalities: Collection[st
     changes: dict = dict(epochs=config.epochs, seed=config.seed, lr=config.lr, batch_size=config.batch_size,
                          kl_weight=config.kl_weight, sparsity_weight=config.sparsity_weight,
                          decorrelation_weight=config.decorrelation_weight, tie_weight=config.tie_weight)
+    if config.shared_block_from == STRUCTURED_BIOS:
+        changes.update(shared_from="structured", decoders_see_shared=False)
     base = preset_for_kind(kind)
     if config.latent_sizes:
         sizes = dict(config.latent_sizes)
@@ -80,53 +95,83 @@ def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]
     splits = result.latents["split"].value_counts()
     model = pd.DataFrame([{
         "dataset": dataset, "config_hash": digest, "config": json.dumps(result.config.to_dict(), sort_keys=True),
-        "input_dims": json.dumps(result.input_dims, sort_keys=True), "people_train": int(splits.get("train", 0)),
-        "people_heldout": int(splits.get("heldout", 0)), "people_dropped": len(result.dropped),
-        "state": result.state, "trained_at": datetime.now(timezone.utc)}])
+        "input_dims": json.dumps(result.input_dims, sort_keys=True), "people_train": int(splits.get(TRAIN, 0)),
+        "people_validation": int(splits.get(VALIDATION, 0)), "people_heldout": int(splits.get(HELDOUT, 0)),
+        "people_dropped": len(result.dropped), "state": result.state, "trained_at": datetime.now(timezone.utc)}])
     return tuple(frame[contract.names] for frame, contract in zip((latents, adjacency, history, model), tables))
+
+
+def _complete_people(measurements: Measurements) -> int:
+    """`complete_people` reads the modalities only; a structured block, when there is one, must be complete too (one
+    without any feature leaves nobody complete)."""
+    if measurements.structured is None:
+        return complete_people(measurements)
+    return complete_people(Measurements({**measurements.modalities, STRUCTURED: {"bios": measurements.structured}}))
+
+
+def _inputs_note(modalities: str, features: BioFeatures | None) -> str:
+    return modalities if features is None else f"{modalities}; structured bios ({features.describe()})"
 
 
 @dg.multi_asset(
     outs={
         "crl_latents": dg.AssetOut(
-            key=CRL_LATENTS, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            key=CRL_LATENTS, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="2",
             description="Level II latents of every person with every measurement: one row per person × latent "
-                        "(shared s*, image img*, text txt*), its split (train/heldout) and the config hash."),
+                        "(shared s*, image img*, text txt*), its split (train: fitted on; validation: chose the "
+                        "epoch kept; heldout: read by nothing in training) and the config hash. The metadata names "
+                        "the identifying assumption and whether this run's data and config can meet it."),
         "crl_adjacency": dg.AssetOut(
-            key=CRL_ADJACENCY, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
+            key=CRL_ADJACENCY, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="2",
             description="The learned latent adjacency (linear SEM weights, parent → child) under the causal order "
                         "shared → image → text, with the config hash."),
         "crl_training_history": dg.AssetOut(
-            key=CRL_HISTORY, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
-            description="Every loss term per epoch on the training and held-out splits."),
+            key=CRL_HISTORY, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="2",
+            description="Every loss term per epoch on the train, validation and held-out splits."),
         "crl_model": dg.AssetOut(
-            key=CRL_MODEL, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="1",
-            description="The trained model: config (JSON) and hash, input dimensions, people per split and the "
-                        "state dict (torch.save bytes) to encode new people."),
+            key=CRL_MODEL, owners=ANALYSIS_OWNERS, kinds={"pytorch", "parquet"}, code_version="2",
+            description="The trained model: config (JSON) and hash, input dimensions, people per split (train, "
+                        "validation, heldout) and dropped, and the state dict (torch.save bytes) to encode new "
+                        "people."),
     },
     ins={"faces": dg.AssetIn(key=FACE_EMBEDDINGS, partition_mapping=league_to_dataset),
-         "texts": dg.AssetIn(key=TEXT_EMBEDDINGS, partition_mapping=league_to_dataset)},
+         "texts": dg.AssetIn(key=TEXT_EMBEDDINGS, partition_mapping=league_to_dataset),
+         "bios": dg.AssetIn(key=BIOS, partition_mapping=league_to_dataset)},
     group_name=ANALYSIS_GROUP,
     partitions_def=dataset_partitions,
     pool=ANALYSIS_POOL,
     can_subset=False,
 )
-def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.DataFrame, texts: pd.DataFrame):
+def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.DataFrame, texts: pd.DataFrame,
+        bios: pd.DataFrame):
     """Train on the modalities some person has (a modality nobody has drops out with its latent block), on the
-    people who have every measurement of those: a face embedding and a description embedding from every model."""
+    people who have every measurement of those: a face embedding and a description embedding from every model, and
+    with `shared_block_from: structured_bios` every structured bio feature."""
     dataset = context.partition_key
+    kind = dataset_kind(dataset)
     inputs = measurements_from_embeddings(faces, texts)
-    ready = complete_people(inputs.measurements)
-    settings = model_config(dataset_kind(dataset), config, inputs.modalities)
-    result = (train_crl(inputs.measurements, settings, progress=context.log.info)  # epochs in the UI's run view
+    settings = model_config(kind, config, inputs.modalities)
+    measurements, features = inputs.measurements, None
+    if config.shared_block_from == STRUCTURED_BIOS:
+        features = structured_bio_features(bios, kind)
+        measurements = replace(measurements, structured=features.aligned(measurements.ids))
+    ready = _complete_people(measurements)
+    check = check_assumption(settings, ready)
+    result = (train_crl(measurements, settings, progress=context.log.info)  # epochs in the UI's run view
               if ready >= config.min_people else None)
     latents, adjacency, history, model = _outputs(result, dataset)
     status = ("trained" if result is not None else
-              f"not trained: {ready} people have every measurement ({inputs.describe()}), "
+              f"not trained: {ready} people have every measurement ({_inputs_note(inputs.describe(), features)}), "
               f"at least {config.min_people} needed")
     common = {**simulated_notice(dataset), "status": status, "modalities": inputs.describe(),
-              "config_hash": settings.hash,
-              "people_with_every_measurement": ready}
+              "shared_block_from": config.shared_block_from, "config_hash": settings.hash,
+              "people_with_every_measurement": ready,
+              "identifying_assumption": ASSUMPTION, "assumption_check": check.describe(),
+              "assumption_met": check.met}
+    if features is not None:
+        common["structured_bio_features"] = features.describe()
+    if result is not None:
+        common["selected_epoch"] = result.selected_epoch
     latent_metadata = {**table_metadata(latents, ["person_id", "split", "latent", "value"], schema.CRL_LATENTS),
                        **common,
                        "config": dg.MetadataValue.json(settings.to_dict())}

@@ -1,6 +1,7 @@
 """Group `analysis`: the causal graph among the learned Level II latents of a dataset (PC, seeded resampling), drawn
 like the paper's figures, with each latent's strongest correlations with the observed features and traits next to it
-(the paper named latents that way; the labels here are suggestions, marked post hoc)."""
+(the paper named latents that way; the labels here are suggestions, marked post hoc). Each edge says whether Level
+II's identifying assumption can back it: one between two latents of the same block cannot be identified."""
 
 import dagster as dg
 import pandas as pd
@@ -15,6 +16,8 @@ from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.latent import latent_nodes, latent_rules
 from personax_platform.causal_graph.observed import OBSERVED_NODES, observed_frame
+from personax_platform.causal_graph.schema import LATENT_CAUSAL_GRAPH_EDGES
+from personax_platform.crl.assumption import edge_identifiability
 from personax_platform.stats.latent_correlations import indicator_columns, strongest_correlations, suggested_labels
 
 LATENT_CAUSAL_GRAPH = dg.AssetKey(["analysis", "latent_causal_graph"])
@@ -41,11 +44,12 @@ def latent_blocks(latents: pd.DataFrame) -> dict[str, list[str]]:
          "people": dg.AssetIn(key=BIOS, partition_mapping=league_to_dataset),
          "aggregated": dg.AssetIn(key=AGGREGATED_TRAITS, partition_mapping=league_to_dataset)},
     kinds={"python", "parquet"},
-    code_version="1",
+    code_version="2",
     **DATASET_ANALYSIS,
     description=(
         "Level II: PC over the learned latents (RCIT by default) with the knowledge that shared latents have no "
-        "parents among modality latents; one row per adjacent pair with type and resampling frequencies. The UI "
+        "parents among modality latents; one row per adjacent pair with type, resampling frequencies and "
+        "`identifiability` (an edge within a latent block is not identified by the model's assumption). The UI "
         "shows the graph grouped shared / image / text and each latent's strongest correlations with the "
         "observed features and trait scores (labels are post hoc suggestions)."
     ),
@@ -62,6 +66,9 @@ def latent_causal_graph(context: dg.AssetExecutionContext, config: LatentGraphCo
     edges = result.edges.assign(dataset=dataset, ci_test=config.ci_test, alpha=config.alpha, n=data.n,
                                 resampling="subsample", seed=config.seed,
                                 resamples=config.resamples if result.estimate.estimated else 0)
+    block_of = {latent: block for block, names in blocks.items() for latent in names}
+    edges["identifiability"] = [edge_identifiability(block_of[source], block_of[target])  # symmetric in the blocks
+                                for source, target in zip(edges["from_node"], edges["to_node"])]
     shown = edges[edges["in_estimate"]]
 
     observed_nodes = list(OBSERVED_NODES[dataset_kind(dataset)])
@@ -70,8 +77,11 @@ def latent_causal_graph(context: dg.AssetExecutionContext, config: LatentGraphCo
     correlations = strongest_correlations(wide, observed.reindex(wide.index), top=config.top_correlations)
     labels = suggested_labels(correlations)
     metadata = {
-        **table_metadata(edges, ["from_node", "to_node", "type", "in_estimate", "frequency"]),
+        **table_metadata(edges, ["from_node", "to_node", "type", "in_estimate", "frequency", "identifiability"],
+                         LATENT_CAUSAL_GRAPH_EDGES),
         "status": "estimated" if result.estimate.estimated else f"not estimated: {result.estimate.reason}",
+        "edges_by_identifiability": dg.MetadataValue.json(  # of the edges in the estimate, those drawn
+            {str(kind): int(count) for kind, count in shown["identifiability"].value_counts().sort_index().items()}),
         "people": data.n,
         "latent_correlations": dg.MetadataValue.md(
             markdown_table(correlations.round(3), rows=len(correlations)) if len(correlations)

@@ -1,4 +1,4 @@
-"""The stored contract of the causal-graph edge tables (`analysis.observed_causal_graph`,
+"""The stored contracts of the causal-graph edge tables (`analysis.observed_causal_graph`,
 `analysis.latent_causal_graph`): one row per adjacent pair, typed even when a graph could not be estimated."""
 import pyarrow as pa
 
@@ -11,3 +11,6 @@ CAUSAL_GRAPH_EDGES = pa.schema([
     ("frequency_bidirected", _FREQUENCY), ("ci_test", pa.string()), ("alpha", pa.float64()), ("n", pa.int64()),
     ("resampling", pa.string()), ("resamples", pa.int64()), ("seed", pa.int64()),
 ])
+# The latent graph's edges also say whether Level II's identifying assumption can back them (an edge within a latent
+# block cannot be identified: personax_platform/crl/assumption.py).
+LATENT_CAUSAL_GRAPH_EDGES = CAUSAL_GRAPH_EDGES.append(pa.field("identifiability", pa.string()))

@@ -1,12 +1,13 @@
 """Level II against the planted traits, on the held-out people only (crl/metrics.py explains why never in-sample).
 
-Input: analysis.crl_latents rows (person_id, split `train`/`heldout`, block, latent, value) and the truth (person_id
-and the five latent traits). Two numbers:
+Input: analysis.crl_latents rows (person_id, split `train`/`validation`/`heldout`, block, latent, value) and the
+truth (person_id and the five latent traits). Two numbers:
 - MCC between the text-block latents and the five latent traits (crl/metrics.py `matched_correlations`, Pearson,
   Hungarian matching): does each text latent line up with one trait (component-wise identification)?
 - R² of a linear regression from all learned latents (text and shared blocks; image too where it exists) to each
-  trait, fitted on the training people and scored on the held-out ones: do the latents carry the traits at all
-  (block-wise identification), whatever their rotation?
+  trait, fitted on every person not held out (the model's training and validation people: neither is the test set
+  here, and the validation people only chose the model's epoch) and scored on the held-out ones: do the latents carry
+  the traits at all (block-wise identification), whatever their rotation?
 With the text modality alone, which latents the model calls shared and which text is arbitrary, so part of the
 trait information may sit in the shared block: R² sees it, MCC (as specified: text block only) does not.
 """
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from personax_platform.crl import HELDOUT, TRAIN, matched_correlations
+from personax_platform.crl import HELDOUT, matched_correlations
 from personax_platform.crl.metrics import correlation_matrix
 from personax_platform.known_truth.metrics import long_metrics
 from personax_platform.traits.constants import TRAITS
@@ -36,7 +37,8 @@ MIN_HELDOUT = 10  # fewer held-out people give correlations and R² too noisy to
 @dataclass(frozen=True)
 class Level2Comparison:
     """`matches`: each trait's matched text latent (held out); `r2`: held-out R² per trait and their mean;
-    `values`: mcc, mean_r2, n_train, n_heldout, n_text_latents, n_latents."""
+    `values`: mcc, mean_r2, n_train (the people the regressions are fitted on), n_heldout, n_text_latents,
+    n_latents."""
 
     matches: pd.DataFrame
     r2: pd.DataFrame
@@ -58,8 +60,8 @@ def level2_comparison(latents: pd.DataFrame, truth: pd.DataFrame) -> Level2Compa
     block_of = latents.drop_duplicates("latent").set_index("latent")["block"]
     names = [name for name in wide.columns if name in block_of.index]
     text = [name for name in names if block_of[name] == TEXT]
-    train, heldout = wide[wide["split"] == TRAIN], wide[wide["split"] == HELDOUT]
-    values = {"mcc": np.nan, "mean_r2": np.nan, "n_train": float(len(train)), "n_heldout": float(len(heldout)),
+    fitted, heldout = wide[wide["split"] != HELDOUT], wide[wide["split"] == HELDOUT]
+    values = {"mcc": np.nan, "mean_r2": np.nan, "n_train": float(len(fitted)), "n_heldout": float(len(heldout)),
               "n_text_latents": float(len(text)), "n_latents": float(len(names))}
     r2 = pd.DataFrame({"trait": [*TRAITS, MEAN], "r2": np.nan})
     matches = pd.DataFrame(columns=list(MATCH_COLUMNS))
@@ -76,13 +78,13 @@ def level2_comparison(latents: pd.DataFrame, truth: pd.DataFrame) -> Level2Compa
         values["mcc"] = float(matched.mean())
     else:
         reasons.append("mcc: no text-block latent")
-    if len(train) > len(names) + 1:
-        per_trait = _heldout_r2(train[names].to_numpy(float), train[list(TRAITS)].to_numpy(float),
+    if len(fitted) > len(names) + 1:
+        per_trait = _heldout_r2(fitted[names].to_numpy(float), fitted[list(TRAITS)].to_numpy(float),
                                 heldout[names].to_numpy(float), true)
         values["mean_r2"] = float(per_trait.mean())
         r2 = pd.DataFrame({"trait": [*TRAITS, MEAN], "r2": [*per_trait, per_trait.mean()]})
     else:
-        reasons.append(f"r2: {len(train)} training people for {len(names)} latents and an intercept")
+        reasons.append(f"r2: {len(fitted)} people not held out for {len(names)} latents and an intercept")
     return Level2Comparison(matches, r2, values, "; ".join(reasons))
 
 

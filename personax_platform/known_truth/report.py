@@ -119,9 +119,10 @@ def _level2(v: Validation) -> list[str]:
     l2 = v.level2
     lines += [f"_{l2.caveat}_", "",
               f"Planted: the five latent traits. Recovered on {int(l2.values['n_heldout'])} held-out people "
-              f"(model fitted on {int(l2.values['n_train'])}): MCC of the {int(l2.values['n_text_latents'])} text "
-              f"latents {_fmt(l2.values['mcc'])}; linear R² from all {int(l2.values['n_latents'])} latents "
-              f"{_fmt(l2.values['mean_r2'])} on average" + (f" — {l2.reason}" if l2.reason else "") + ".", ""]
+              f"(regressions fitted on the {int(l2.values['n_train'])} not held out): MCC of the "
+              f"{int(l2.values['n_text_latents'])} text latents {_fmt(l2.values['mcc'])}; linear R² from all "
+              f"{int(l2.values['n_latents'])} latents {_fmt(l2.values['mean_r2'])} on average"
+              + (f" — {l2.reason}" if l2.reason else "") + ".", ""]
     if len(l2.matches):
         table = l2.matches.merge(l2.r2, on="trait", how="left")
         lines += _table(table) + [""]

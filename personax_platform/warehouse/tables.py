@@ -2,7 +2,7 @@
 import pyarrow as pa
 
 from personax_platform.bios import schema as bios_schema
-from personax_platform.causal_graph.schema import CAUSAL_GRAPH_EDGES
+from personax_platform.causal_graph.schema import CAUSAL_GRAPH_EDGES, LATENT_CAUSAL_GRAPH_EDGES
 from personax_platform.crl import schema as crl_schema
 from personax_platform.faces import schema as faces_schema
 from personax_platform.text_embeddings import schema as text_schema
@@ -18,7 +18,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
     "embeddings.face_embeddings": faces_schema.FACE_EMBEDDINGS,
     "embeddings.text_embeddings": text_schema.TEXT_EMBEDDINGS,
     "analysis.observed_causal_graph": CAUSAL_GRAPH_EDGES,
-    "analysis.latent_causal_graph": CAUSAL_GRAPH_EDGES,
+    "analysis.latent_causal_graph": LATENT_CAUSAL_GRAPH_EDGES,
     "analysis.crl_latents": crl_schema.CRL_LATENTS,
     "analysis.crl_adjacency": crl_schema.CRL_ADJACENCY,
     "analysis.crl_training_history": crl_schema.CRL_TRAINING_HISTORY,

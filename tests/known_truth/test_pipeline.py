@@ -16,6 +16,7 @@ from assets.independence_tests import independence_tests
 from assets.known_truth import RECOVERY_CHECK, known_truth_validation
 from assets.observed_causal_graph import observed_causal_graph
 from personax_platform.config.datasets import DEFAULT_CONFIG_PATH
+from personax_platform.crl.assumption import ASSUMPTION
 from personax_platform.known_truth import TITLE
 from personax_platform.known_truth.cohort import SIMULATED_NOTICE
 from personax_platform.llm.models import DEFAULT_MODELS_PATH
@@ -53,15 +54,16 @@ def validated(tmp_path_factory):
                  "faces": FaceEmbeddingResource(workers=1), "encoder": TextEncoderResource()}
     everything = LEAGUE_ASSETS + DATASET_ASSETS + [known_truth_validation]
     assert dg.materialize(everything, partition_key=LEAGUE, resources=resources, selection=LEAGUE_ASSETS).success
-    assert dg.materialize(everything, partition_key=DATASET, resources=resources, selection=DATASET_ASSETS,
-                          run_config=FAST).success
+    analyses = dg.materialize(everything, partition_key=DATASET, resources=resources, selection=DATASET_ASSETS,
+                              run_config=FAST)
+    assert analyses.success
     result = dg.materialize(everything, partition_key=DATASET, resources=resources,
                             selection=[known_truth_validation], raise_on_error=False)
-    return dirs, result
+    return dirs, result, analyses
 
 
 def test_simulated_raters_answer_every_generated_person_through_the_real_llm_path(validated):
-    dirs, _ = validated
+    dirs, _, _ = validated
     texts = read_table(dirs, "trait_texts")
     assert len(texts) == 3 * PEOPLE and set(texts["status"]) == {"ok"}
     assert texts["model_version"].str.contains("simulated rater, generated cohort").all()
@@ -71,7 +73,7 @@ def test_simulated_raters_answer_every_generated_person_through_the_real_llm_pat
 
 
 def test_every_analysis_is_compared_with_the_planted_truth_and_reported(validated):
-    dirs, result = validated
+    dirs, result, _ = validated
     evaluation = read_table(dirs, "known_truth_validation", "analysis")
     assert {"scores", "agreement", "level1", "graph", "level2"} <= set(evaluation["section"])
     assert not evaluation["note"].str.startswith("not computed").any(), evaluation[["section", "metric", "note"]]
@@ -86,6 +88,16 @@ def test_every_analysis_is_compared_with_the_planted_truth_and_reported(validate
     metadata = {e.asset_key.to_user_string(): e.materialization.metadata
                 for e in result.get_asset_materialization_events()}
     assert metadata["analysis/known_truth_validation"]["notice"].value == SIMULATED_NOTICE
+
+
+def test_level2_without_photos_reports_its_identifying_assumption_as_not_met_and_why(validated):
+    _, _, analyses = validated
+    metadata = {e.asset_key.to_user_string(): e.materialization.metadata
+                for e in analyses.get_asset_materialization_events()}["analysis/crl_latents"]
+    assert metadata["identifying_assumption"].value == ASSUMPTION
+    assert metadata["assumption_met"].value is False
+    assert metadata["assumption_check"].value.startswith("not met: only 1 modality")
+    assert "links between two modalities" in metadata["assumption_check"].value
 
 
 def test_a_real_dataset_with_a_simulated_rater_is_refused(tmp_path):
