@@ -9,9 +9,10 @@ split and scores the held-out split (the official code computed R² in-sample).
 - R²: kernel ridge regression (RBF) from the learned latents to each true latent, averaged per block; block-wise
   identifiability (the true block is a function of the learned latents). Its ridge and kernel width are chosen on
   the training split (the same grid for every method): a fixed width understated every method by 0.01–0.03.
-- SHD: the learned adjacency thresholded at |weight| > threshold (default 0.1 on the latents' own scale — weights
-  between unit-variance latents below 0.1 explain under 1% of a child's variance) against the true edge set; a missing
-  edge, an extra edge and a reversed edge count one each.
+- SHD, precision and recall (edge_scores): the learned adjacency, first put in the true latents' order and scale
+  (aligned_adjacency: matched within blocks, weights of standardised latents), thresholded at |weight| > threshold
+  (default 0.1 — weights between unit-variance latents below 0.1 explain under 1% of a child's variance) against
+  the true edge set; a missing edge, an extra edge and a reversed edge count one each for SHD.
 """
 from __future__ import annotations
 
@@ -126,6 +127,35 @@ def shd(learned: np.ndarray, true: np.ndarray) -> int:
     state_learned = learned.astype(int) + 2 * learned.T.astype(int)
     state_true = true.astype(int) + 2 * true.T.astype(int)
     return int(((state_learned != state_true) & pairs).sum())
+
+
+def aligned_adjacency(adjacency: np.ndarray, learned: np.ndarray, true: np.ndarray,
+                      block_of: list[str]) -> np.ndarray:
+    """The learned adjacency (A[i, j]: edge j → i) in the true latents' order and scale, so that it can be compared
+    with the true graph: within each block the learned latents are matched to the true ones by the Hungarian
+    matching of |corr| (a learned latent of block b can only stand for a true latent of block b; the latents of a
+    block are identified up to permutation and scale), and every weight is rescaled to standardised latents
+    (A[i, j] · sd(z_j) / sd(z_i)) so that one threshold means the same for every method."""
+    block_of = np.asarray(block_of)
+    order = np.empty(len(block_of), dtype=int)  # order[true latent] = the learned latent matched to it
+    for block in dict.fromkeys(block_of):
+        members = np.flatnonzero(block_of == block)
+        rows, cols = linear_sum_assignment(-correlation_matrix(true[:, members], learned[:, members]))
+        order[members[rows]] = members[cols]
+    sd = learned.std(axis=0)
+    scaled = adjacency * sd[None, :] / np.where(sd > 0, sd, np.inf)[:, None]
+    return scaled[np.ix_(order, order)]
+
+
+def edge_scores(learned: np.ndarray, true: np.ndarray, threshold: float = EDGE_THRESHOLD) -> dict[str, float]:
+    """SHD, precision and recall of the thresholded learned graph against the true one (weighted adjacencies,
+    A[i, j] = edge j → i); a learned edge counts as correct only in the true direction. Precision is NaN when
+    nothing was learned."""
+    learned_edges, true_edges = edge_set(learned, threshold), np.asarray(true) != 0
+    hits = (learned_edges & true_edges).sum()
+    return {"shd": float(shd(learned_edges, true_edges)),
+            "edge_precision": float(hits / learned_edges.sum()) if learned_edges.any() else float("nan"),
+            "edge_recall": float(hits / true_edges.sum()) if true_edges.any() else float("nan")}
 
 
 def _standardise(a: np.ndarray) -> np.ndarray:
