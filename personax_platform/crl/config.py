@@ -54,6 +54,7 @@ class CRLConfig:
     validation_fraction: float = 0.1  # of the training rows, held back to choose the epoch (never the test rows)
     refine_steps: int = 1000  # the closing stage on fixed codes (refinement.py); 0 switches it off
     refine_lr: float = 1e-2
+    refine_starts: int = 8  # the refinement's starting points (the trained parameters and random block rotations)
     seed: int = 0
     threads: int = 1  # fixed so that results do not depend on the machine's core count
 
@@ -72,8 +73,8 @@ class CRLConfig:
             raise ValueError("epochs must be >= 1, batch_size >= 2 and threads >= 1")
         if self.flow_layers < 1:
             raise ValueError("the flow needs at least one coupling layer")
-        if self.refine_steps < 0 or self.refine_lr <= 0:
-            raise ValueError("refine_steps must be >= 0 and refine_lr > 0")
+        if self.refine_steps < 0 or self.refine_lr <= 0 or self.refine_starts < 1:
+            raise ValueError("refine_steps must be >= 0, refine_lr > 0 and refine_starts >= 1")
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(f"validation_fraction must lie in [0, 1), got {self.validation_fraction}")
         for field, allowed in _CHOICES.items():

@@ -15,4 +15,5 @@ def tiny_data() -> SyntheticData:
 
 @pytest.fixture(scope="session")
 def tiny_config() -> CRLConfig:
-    return TINY.config(hidden=(32,), epochs=8, batch_size=64, lr=1e-3, flow_hidden=16)
+    return TINY.config(hidden=(32,), epochs=8, batch_size=64, lr=1e-3, flow_hidden=16, refine_steps=100,
+                       refine_starts=2)

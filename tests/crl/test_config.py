@@ -42,6 +42,8 @@ def test_architecture_choices_are_validated_by_name():
         CRLConfig(validation_fraction=1.0)
     with pytest.raises(ValueError, match="refine_steps"):
         CRLConfig(refine_steps=-1)
+    with pytest.raises(ValueError, match="refine_starts"):
+        CRLConfig(refine_starts=0)
 
 
 def test_the_official_replica_is_the_papers_architecture_with_its_defects():

@@ -1,7 +1,14 @@
 import numpy as np
 
 from personax_platform.crl.metrics import (
-    aligned_adjacency, block_scores, edge_scores, edge_set, matched_correlations, mcc, r2_per_latent, shd,
+    aligned_adjacency,
+    block_scores,
+    edge_scores,
+    edge_set,
+    matched_correlations,
+    mcc,
+    r2_per_latent,
+    shd,
 )
 
 

@@ -143,3 +143,29 @@ def test_refinement_moves_only_the_priors_parameters_and_never_worsens_their_val
         with torch.no_grad():
             objectives.append(_objective(model, model.encode(model.standardise(blocks)).mean[validation]).item())
     assert objectives[1] <= objectives[0]
+
+
+def test_more_refinement_starts_never_end_at_a_worse_validation_objective(tiny_data, tiny_config):
+    """Start 0 continues from the trained parameters in every run, so the best of four starts is at most the one
+    start's objective; the rotations are seeded, so the result is reproducible."""
+    from personax_platform.crl.inputs import prepare_inputs
+    from personax_platform.crl.refinement import _objective, refine_prior
+
+    config = tiny_config.with_(refine_steps=0)
+    trained = train_crl(tiny_data.measurements, config)
+    blocks = {key: torch.from_numpy(x) for key, x in prepare_inputs(tiny_data.measurements, config).blocks.items()}
+    split = trained.latents["split"].to_numpy()
+    objectives, kept = {}, {}
+    for starts in (1, 4, 4):
+        model = CRLModel(config.with_(refine_steps=100, refine_starts=starts), trained.input_dims,
+                         trained.modality_blocks, torch.Generator())
+        model.load_state_dict(trained.state_dict())
+        with torch.no_grad():
+            codes = model.encode(model.standardise(blocks)).mean
+        kept.setdefault(starts, []).append(refine_prior(model, codes[torch.from_numpy(split == TRAIN)],
+                                                        codes[torch.from_numpy(split == VALIDATION)]))
+        with torch.no_grad():
+            objectives.setdefault(starts, []).append(
+                _objective(model, codes[torch.from_numpy(split == VALIDATION)]).item())
+    assert kept[1] == [0] and objectives[4][0] <= objectives[1][0]
+    assert objectives[4][0] == objectives[4][1] and kept[4][0] == kept[4][1]
