@@ -17,8 +17,6 @@ starts, the start with the lowest validation objective wins. The held-out rows a
 """
 from __future__ import annotations
 
-import copy
-
 import torch
 
 from personax_platform.crl.model import CRLModel, gaussian_kl
@@ -32,18 +30,25 @@ def refine_prior(model: CRLModel, train_codes: torch.Tensor, validation_codes: t
     (0: the one from the trained parameters)."""
     config = model.config
     checked = validation_codes if validation_codes is not None and len(validation_codes) else train_codes
-    trained = copy.deepcopy(model.state_dict())
+    trained = _refined_state(model)
     rotations = torch.Generator().manual_seed(config.seed)
     best_loss, best_start, best_state = float("inf"), 0, trained
     for start in range(config.refine_starts):
-        model.load_state_dict(trained)
+        model.load_state_dict(trained, strict=False)
         if start:
             _rotate_blocks(model, rotations)
         loss, state = _descend(model, train_codes, checked)
         if loss < best_loss:
             best_loss, best_start, best_state = loss, start, state
-    model.load_state_dict(best_state)
+    model.load_state_dict(best_state, strict=False)
     return best_start
+
+
+def _refined_state(model: CRLModel) -> dict[str, torch.Tensor]:
+    """A copy of the refined parameters only (the encoders and decoders never change here, and copying the whole
+    state at every check would cost more than the steps)."""
+    return {name: value.detach().clone() for name, value in model.state_dict().items()
+            if name.startswith(("unmixing.", "adjacency_free", "prior."))}
 
 
 def _rotate_blocks(model: CRLModel, generator: torch.Generator) -> None:
@@ -65,7 +70,7 @@ def _descend(model: CRLModel, train_codes: torch.Tensor, checked: torch.Tensor) 
         parameters += list(model.unmixing.parameters())
     optimizer = torch.optim.Adam(parameters, lr=config.refine_lr)
     with torch.no_grad():
-        best_loss, best_state = _objective(model, checked).item(), copy.deepcopy(model.state_dict())
+        best_loss, best_state = _objective(model, checked).item(), _refined_state(model)
     for step in range(1, config.refine_steps + 1):
         optimizer.zero_grad()
         _objective(model, train_codes).backward()
@@ -74,7 +79,7 @@ def _descend(model: CRLModel, train_codes: torch.Tensor, checked: torch.Tensor) 
             with torch.no_grad():
                 loss = _objective(model, checked).item()
             if loss < best_loss:
-                best_loss, best_state = loss, copy.deepcopy(model.state_dict())
+                best_loss, best_state = loss, _refined_state(model)
     return best_loss, best_state
 
 
