@@ -24,8 +24,8 @@ matching the learned latents to the true ones within blocks (metrics.aligned_adj
 processes, one torch and one BLAS thread each. Prints mean ± sd over seeds and the ratios of ours to every baseline,
 and writes benchmarks/results/crl_identifiability.json.
 
-    .venv/bin/python -m benchmarks.crl_identifiability [--seeds 5] [--workers 2] [--scenarios identifiable ...]
-        [--csv scores.csv]
+    .venv/bin/python -m benchmarks.crl_identifiability [--seeds 5] [--first-seed 0] [--workers 2]
+        [--scenarios identifiable ...] [--methods ours pca ...] [--csv scores.csv]
 """
 from __future__ import annotations
 
@@ -66,8 +66,10 @@ SCENARIOS = {
 }
 
 
-def one_run(scenario: str, seed: int) -> pd.DataFrame:
+def one_run(scenario: str, seed: int, methods: tuple[str, ...] | None = None) -> pd.DataFrame:
     spec = SCENARIOS[scenario]
+    if methods:
+        spec = replace(spec, methods=tuple(m for m in spec.methods if m in methods))
     data = generate_synthetic(replace(spec.setting, seed=seed))
     config = data.setting.config(seed=seed, **TRAINING, **spec.model)
     scores = run_methods(data, config, spec.methods,
@@ -81,11 +83,13 @@ def overall(scores: pd.DataFrame) -> pd.DataFrame:
     return rows.groupby(["scenario", "method", "metric"])["value"].agg(["mean", "std"]).reset_index()
 
 
-def summary(scores: pd.DataFrame) -> str:
+def summary(scores: pd.DataFrame, methods: list[str] | None = None) -> str:
     table = overall(scores).set_index(["scenario", "method", "metric"])
     lines = []
     for scenario in dict.fromkeys(scores["scenario"]):
         spec = SCENARIOS[scenario]
+        if methods:
+            spec = replace(spec, methods=tuple(m for m in spec.methods if m in methods))
         lines += ["", f"== {scenario}: n = {spec.setting.n}, noise {spec.setting.noise}, graph {spec.setting.graph}, "
                       f"seeds {sorted(scores.loc[scores['scenario'] == scenario, 'seed'].unique().tolist())}"]
         lines.append(f"{'method':<20}" + "".join(f"{m:>17}" for m in (*HEADLINE, *GRAPH)) + f"{'seconds':>9}")
@@ -136,25 +140,32 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0, help="run seeds first-seed .. first-seed + seeds - 1")
+    parser.add_argument("--methods", nargs="+", help="only these methods (a partial run writes no results JSON)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
     parser.add_argument("--csv", help="also write every score (scenario, method, metric, block, value, seed) here")
     args = parser.parse_args()
-    print(f"training: {TRAINING}; seeds 0..{args.seeds - 1}, {args.workers} workers, {os.cpu_count()} CPUs")
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    print(f"training: {TRAINING}; seeds {seeds.start}..{seeds.stop - 1}, {args.workers} workers, "
+          f"{os.cpu_count()} CPUs")
     start = time.perf_counter()
-    runs = [(scenario, seed) for scenario in args.scenarios for seed in range(args.seeds)]
+    runs = [(scenario, seed, tuple(args.methods or ())) for scenario in args.scenarios for seed in seeds]
     with ProcessPoolExecutor(args.workers) as pool:
         frames = list(pool.map(one_run, *zip(*runs)))
     scores = pd.concat(frames, ignore_index=True)
     if args.csv:
         scores.to_csv(args.csv, index=False)
-    print(summary(scores))
+    print(summary(scores, args.methods))
     met = goals(scores)
     print("\ngoals (identifiable, ours, mean over seeds): " + "; ".join(
         f"{k} {'met' if v['met'] else 'NOT met'}" + (f" ({v['mean']:.3f} vs {v['goal']})" if "goal" in v else "")
         for k, v in met.items()))
     wall = time.perf_counter() - start
     print(f"wall time {wall:.0f} s")
+    if args.methods:
+        print("partial run (--methods): benchmarks/results/crl_identifiability.json not written")
+        return
     figures = overall(scores)
     path = write_result("crl_identifiability", {
         "training": {k: list(v) if isinstance(v, tuple) else v for k, v in TRAINING.items()},
