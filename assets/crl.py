@@ -26,7 +26,6 @@ from personax_platform.crl.assumption import ASSUMPTION, check_assumption
 from personax_platform.crl.bio_features import BioFeatures, structured_bio_features
 from personax_platform.crl.config import preset_for_kind
 from personax_platform.crl.from_embeddings import complete_people, measurements_from_embeddings
-from personax_platform.crl.inputs import STRUCTURED, Measurements
 from personax_platform.crl.training import HELDOUT, TRAIN, VALIDATION
 
 CRL_LATENTS = dg.AssetKey([ANALYSIS_GROUP, "crl_latents"])
@@ -101,14 +100,6 @@ def _outputs(result: CRLResult | None, dataset: str) -> tuple[pd.DataFrame, ...]
     return tuple(frame[contract.names] for frame, contract in zip((latents, adjacency, history, model), tables))
 
 
-def _complete_people(measurements: Measurements) -> int:
-    """`complete_people` reads the modalities only; a structured block, when there is one, must be complete too (one
-    without any feature leaves nobody complete)."""
-    if measurements.structured is None:
-        return complete_people(measurements)
-    return complete_people(Measurements({**measurements.modalities, STRUCTURED: {"bios": measurements.structured}}))
-
-
 def _inputs_note(modalities: str, features: BioFeatures | None) -> str:
     return modalities if features is None else f"{modalities}; structured bios ({features.describe()})"
 
@@ -155,7 +146,7 @@ def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.
     if config.shared_block_from == STRUCTURED_BIOS:
         features = structured_bio_features(bios, kind)
         measurements = replace(measurements, structured=features.aligned(measurements.ids))
-    ready = _complete_people(measurements)
+    ready = complete_people(measurements)
     check = check_assumption(settings, ready)
     result = (train_crl(measurements, settings, progress=context.log.info)  # epochs in the UI's run view
               if ready >= config.min_people else None)

@@ -60,8 +60,11 @@ def measurements_from_embeddings(faces: pd.DataFrame, texts: pd.DataFrame) -> Em
 
 
 def complete_people(measurements: Measurements) -> int:
-    """Persons with every measurement present (those the model can train on)."""
+    """Persons with every measurement present, the structured block included when there is one (those the model can
+    train on; a structured block without any feature leaves nobody)."""
     blocks = [np.asarray(a) for m in measurements.modalities.values() for a in m.values()]
+    if measurements.structured is not None:
+        blocks.append(np.asarray(measurements.structured))
     if not blocks or any(block.size == 0 for block in blocks):
         return 0
     return int(np.all([~np.isnan(block).any(axis=1) for block in blocks], axis=0).sum())
