@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 
 from personax_platform.warehouse import Lakehouse, TableRef
 
@@ -33,13 +34,18 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):
-    """Stores pandas DataFrames in the lake and keeps the DuckDB catalog's views fresh."""
+    """Stores polars (or pandas) DataFrames in the lake and keeps the DuckDB catalog's views fresh.
+
+    An input is loaded as the frame its annotation asks for: polars for `pl.DataFrame`, pandas for a pandas or
+    dagster-pandas type (the hand-offs to causal-learn, scikit-learn and torch code) and for unannotated inputs.
+    """
 
     warehouse: dg.ResourceDependency[WarehouseResource]
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
-        if not isinstance(obj, pd.DataFrame):
-            raise TypeError(f"{context.asset_key.to_user_string()}: expected a pandas DataFrame, got {type(obj)}")
+    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame | pd.DataFrame) -> None:
+        if not isinstance(obj, pl.DataFrame | pd.DataFrame):
+            raise TypeError(f"{context.asset_key.to_user_string()}: expected a polars or pandas DataFrame, "
+                            f"got {type(obj)}")
         ref = table_ref(context.asset_key)
         partition = context.asset_partition_key if context.has_asset_partitions else None
         lake = self.warehouse.lakehouse()
@@ -54,7 +60,15 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             "catalog_views_refreshed": sync.synced,
         })
 
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+    def load_input(self, context: dg.InputContext) -> pl.DataFrame | pd.DataFrame:
         ref = table_ref(context.asset_key)
         partitions = list(context.asset_partition_keys) if context.has_asset_partitions else [None]
-        return self.warehouse.lakehouse().read_partitions(ref, partitions)
+        lake = self.warehouse.lakehouse()
+        if _wants_polars(context):
+            return lake.read_frame(ref, partitions)
+        return lake.read_partitions(ref, partitions)
+
+
+def _wants_polars(context: dg.InputContext) -> bool:
+    dagster_type = context.dagster_type
+    return dagster_type is not None and dagster_type.typing_type is pl.DataFrame

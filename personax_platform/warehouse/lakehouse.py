@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -67,7 +68,7 @@ class Lakehouse:
             raise ValueError(f"partition key '{key}' of {ref} cannot be used as a file name")
         return self.table_dir(ref) / f"{key}.parquet"
 
-    def write_partition(self, ref: TableRef, partition: str | None, df: pd.DataFrame) -> Path:
+    def write_partition(self, ref: TableRef, partition: str | None, df: pl.DataFrame | pd.DataFrame) -> Path:
         """Atomically replace one partition of a table with `df` (typed by the table's registered schema)."""
         target = self.partition_file(ref, partition)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,13 +83,20 @@ class Lakehouse:
                 os.unlink(tmp)
         return target
 
-    def read_partitions(self, ref: TableRef, partitions: Sequence[str | None]) -> pd.DataFrame:
+    def read_arrow(self, ref: TableRef, partitions: Sequence[str | None]) -> pa.Table:
         files = [self.partition_file(ref, p) for p in partitions]
         missing = [str(f) for f in files if not f.exists()]
         if missing:
             raise FileNotFoundError(f"{ref}: partition file(s) not materialized yet: {missing}")
-        tables = [pq.read_table(f) for f in files]
-        return to_pandas(_concat(tables))
+        return _concat([pq.read_table(f) for f in files])
+
+    def read_frame(self, ref: TableRef, partitions: Sequence[str | None]) -> pl.DataFrame:
+        """The partitions as one polars frame: the domain library's frame engine."""
+        return pl.from_arrow(self.read_arrow(ref, partitions))
+
+    def read_partitions(self, ref: TableRef, partitions: Sequence[str | None]) -> pd.DataFrame:
+        """The partitions as pandas, for the libraries that need it (causal-learn, scikit-learn, GX, matplotlib)."""
+        return to_pandas(self.read_arrow(ref, partitions))
 
     def partitions(self, ref: TableRef) -> list[str]:
         return sorted(p.stem for p in self.table_dir(ref).glob("*.parquet"))
@@ -142,14 +150,19 @@ class Lakehouse:
             con.execute(self.view_sql(ref))
 
 
-def _to_arrow(ref: TableRef, df: pd.DataFrame) -> pa.Table:
+def _to_arrow(ref: TableRef, df: pl.DataFrame | pd.DataFrame) -> pa.Table:
     schema = arrow_schema_for(str(ref))
+    if schema is not None:
+        extra = sorted(set(df.columns) - set(schema.names))
+        missing = sorted(set(schema.names) - set(df.columns))
+        if extra or missing:
+            raise ValueError(f"{ref}: columns differ from the registered schema (extra {extra}, missing {missing})")
+    if isinstance(df, pl.DataFrame):
+        table = df.to_arrow() if schema is None else df.select(schema.names).to_arrow()
+        # polars writes large_string/large_list; the registered schema decides the lake's types either way.
+        return table if schema is None else table.cast(schema)
     if schema is None:
         return pa.Table.from_pandas(df, preserve_index=False)
-    extra = sorted(set(df.columns) - set(schema.names))
-    missing = sorted(set(schema.names) - set(df.columns))
-    if extra or missing:
-        raise ValueError(f"{ref}: columns differ from the registered schema (extra {extra}, missing {missing})")
     return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
 
 

@@ -81,3 +81,20 @@ def test_reading_a_partition_that_was_never_written_names_it(warehouse_dirs):
 def test_partition_keys_that_could_escape_the_table_folder_are_refused(warehouse_dirs):
     with pytest.raises(ValueError, match="cannot be used as a file name"):
         _lake(warehouse_dirs).partition_file(PEOPLE, "../../etc")
+
+
+def test_a_polars_frame_is_stored_with_the_registered_schema_whatever_its_column_order(warehouse_dirs):
+    import polars as pl
+
+    lake = _lake(warehouse_dirs)
+    frame = pl.from_arrow(schema.BIOS.empty_table())
+    lake.write_partition(TableRef("bios", "bios"), "nba", frame.select(list(reversed(frame.columns))))
+    assert lake.read_arrow(TableRef("bios", "bios"), ["nba"]).schema.equals(schema.BIOS)
+
+
+def test_a_polars_frame_missing_a_registered_column_is_refused_naming_it(warehouse_dirs):
+    import polars as pl
+
+    frame = pl.from_arrow(schema.BIOS.empty_table()).drop("person_id")
+    with pytest.raises(ValueError, match=r"bios\.bios: .*missing \['person_id'\]"):
+        _lake(warehouse_dirs).write_partition(TableRef("bios", "bios"), "nba", frame)
