@@ -1,8 +1,21 @@
 """The one place that wires the platform: assets, checks, jobs, automation and resources. `workspace.yaml` loads
-this module."""
+this module.
+
+Configuration enters here: the offline switches are applied to this process before anything imports litellm or GX,
+and the resources are built from the one settings object (resources/settings.py) that the partitions, pools and the
+`trait_texts` code version also derive from.
+"""
+import os
+
+from personax_platform import offline
+
+offline.apply(os.environ)
+
 import dagster as dg
 
 from assets import bios, embeddings, traits
+from assets.crl import crl
+from assets.independence_tests import independence_tests
 from assets.jobs import (
     bios_job,
     dataset_reports_job,
@@ -13,8 +26,6 @@ from assets.jobs import (
     release_job,
     traits_job,
 )
-from assets.crl import crl
-from assets.independence_tests import independence_tests
 from assets.known_truth import known_truth_validation
 from assets.latent_causal_graph import latent_causal_graph
 from assets.observed_causal_graph import observed_causal_graph
@@ -24,20 +35,17 @@ from assets.release_import import release_import
 from assets.schedules import traits_daily_recheck
 from assets.sensors import landing_files_sensor
 from orchestration import dagster_fixes
-from personax_platform import settings
-from personax_platform.config.datasets import config_path
-from personax_platform.llm.models import models_path
-from personax_platform.prompts import current_prompts_dir
 from resources.embeddings import FaceEmbeddingResource, TextEncoderResource
 from resources.landing import LandingResource
 from resources.llm import LLMResource
 from resources.release import ReleaseResource
+from resources.settings import SETTINGS
 from resources.warehouse import WarehouseIOManager, WarehouseResource
 
 # Before any run executes: a run waiting for a pool slot sleeps instead of spinning a core.
 dagster_fixes.apply()
 
-warehouse = WarehouseResource(lake_dir=str(settings.lake_dir()), catalog_path=str(settings.warehouse_path()))
+warehouse = WarehouseResource(lake_dir=str(SETTINGS.lake_dir), catalog_path=str(SETTINGS.warehouse_path))
 
 defs = dg.Definitions(
     assets=[bios.raw_bios, bios.bios, bios.cohort_summary,
@@ -65,15 +73,17 @@ defs = dg.Definitions(
     resources={
         "io_manager": WarehouseIOManager(warehouse=warehouse),
         "warehouse": warehouse,
-        "landing": LandingResource(landing_dir=str(settings.landing_dir()), datasets_config=str(config_path()),
-                                   data_dir=str(settings.data_dir())),
-        "llm": LLMResource(models_config=str(models_path()), prompts_dir=str(current_prompts_dir()),
-                           prompt_id=settings.prompt_id(), cache_path=str(settings.llm_cache_path()),
-                           datasets_config=str(config_path()), data_dir=str(settings.data_dir())),
+        "landing": LandingResource(landing_dir=str(SETTINGS.landing_dir), datasets_config=str(SETTINGS.datasets_config),
+                                   data_dir=str(SETTINGS.data_dir)),
+        "llm": LLMResource(models_config=str(SETTINGS.models_config), prompts_dir=str(SETTINGS.prompts_dir),
+                           prompt_id=SETTINGS.prompt_id, cache_path=str(SETTINGS.llm_cache_path),
+                           datasets_config=str(SETTINGS.datasets_config), data_dir=str(SETTINGS.data_dir),
+                           embedded_threads=SETTINGS.embedded_threads, max_failure_rate=SETTINGS.max_failure_rate,
+                           max_insufficient_rate=SETTINGS.max_insufficient_rate),
         "faces": FaceEmbeddingResource(),
         "encoder": TextEncoderResource(),
-        "release": ReleaseResource(release_dir=str(settings.release_dir()),
-                                   secret_file=str(settings.release_secret_file()),
-                                   hub_repo_template=settings.hub_repo_template()),
+        "release": ReleaseResource(release_dir=str(SETTINGS.release_dir),
+                                   secret_file=str(SETTINGS.release_secret_file),
+                                   hub_repo_template=SETTINGS.hub_repo_template),
     },
 )

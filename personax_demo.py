@@ -11,17 +11,18 @@ import os
 import sys
 from pathlib import Path
 
+from personax_platform import offline
+
 REPO_ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
+offline.apply(os.environ)
 
-import dagster as dg  # noqa: E402  (DAGSTER_HOME must be set first)
+import dagster as dg  # noqa: E402  (DAGSTER_HOME and the offline switches must be set first)
 
 from definitions import defs  # noqa: E402
 from orchestration.in_process import execute_partition, sweep_dead_runs  # noqa: E402
-from personax_platform import settings  # noqa: E402
-from personax_platform.config.datasets import load_config  # noqa: E402
 from personax_platform.warehouse import Lakehouse  # noqa: E402
-
+from resources.settings import SETTINGS  # noqa: E402
 
 # Dagster's step events (DEBUG) stay in the UI; the terminal gets one line per run and the steps' own INFO lines,
 # among them the progress of long steps (done/total, rate, time left: personax_platform/progress.py).
@@ -75,7 +76,7 @@ def demo_groups(part: str) -> list[tuple[bool, list[str]]]:
     """(known_truth, datasets) for each group of datasets the demo part runs, the shipped sample's first."""
     if part not in PARTS:
         raise ValueError(f"PERSONAX_DEMO_PART={part!r}; expected one of {sorted(PARTS)}")
-    config = load_config()
+    config = SETTINGS.datasets
     simulated = config.known_truth_datasets
     groups = {False: [d for d in config.datasets if d not in simulated], True: simulated}
     return [(known_truth, groups[known_truth]) for known_truth in PARTS[part] if groups[known_truth]]
@@ -84,7 +85,7 @@ def demo_groups(part: str) -> list[tuple[bool, list[str]]]:
 def demo_steps(part: str = "sample", skip_real_llm: bool = False) -> list[Step]:
     """Every league partition (bios, then traits, embeddings), then every dataset partition, per group of datasets;
     a known-truth group ends with its validation against the planted truth."""
-    config, configs = load_config(), run_configs()
+    config, configs = SETTINGS.datasets, run_configs()
     simulated = set(config.known_truth_datasets)
     leagues = {ds: [lg for lg, d in config.league_to_dataset.items() if d == ds] for ds in config.datasets}
     steps: list[Step] = []
@@ -200,7 +201,7 @@ VALIDATION_REPORT_SQL = "SELECT report FROM analysis.known_truth_report WHERE da
 
 def print_summaries(ran: set[str], datasets: list[str], known_truth: bool) -> None:
     """The tables of the jobs that ran for this group of datasets."""
-    lake = Lakehouse(settings.lake_dir(), settings.warehouse_path())
+    lake = Lakehouse(SETTINGS.lake_dir, SETTINGS.warehouse_path)
     quoted = ", ".join(f"'{d}'" for d in datasets)
     who = ("the three SIMULATED raters (personax-simulated/rater_a..c) on generated fictional people"
            if known_truth else "the embedded SmolLM2 by default: a working demo of the pipeline, NOT valid trait "
@@ -225,7 +226,7 @@ def print_summaries(ran: set[str], datasets: list[str], known_truth: bool) -> No
             print(f"\n{title}" if title else "")
             print(lake.query(sql.format(datasets=quoted)).to_string(index=False))
     if "release_job" in ran and not known_truth:
-        print(f"\nReleases (no names, texts or images; rotated embeddings): {settings.release_dir()}/<dataset>/")
+        print(f"\nReleases (no names, texts or images; rotated embeddings): {SETTINGS.release_dir}/<dataset>/")
     if "known_truth_job" in ran:
         for (report,) in lake.query(VALIDATION_REPORT_SQL.format(datasets=quoted)).itertuples(index=False):
             print(f"\n{report}")
@@ -240,14 +241,14 @@ def main() -> int:
                   "model cannot run here", flush=True)
         steps = demo_steps(DEMO_PART, skip_real_llm=problem is not None)
         failures = run_demo(instance, steps)
-    config = load_config()
+    config = SETTINGS.datasets
     for known_truth, datasets in demo_groups(DEMO_PART):
         print("\n" + ("=== KNOWN-TRUTH COHORTS (SIMULATED: generated fictional people, simulated raters; planted "
                       "effects are arbitrary simulation parameters) ===" if known_truth else
                       "=== SHIPPED SAMPLE (fictional people, embedded demo LLM) ==="))
         print_summaries({job for job, partition, _ in steps if partition in datasets or
                          config.league_to_dataset.get(partition) in datasets}, datasets, known_truth)
-    warehouse = settings.warehouse_path()
+    warehouse = SETTINGS.warehouse_path
     duckdb_cli = REPO_ROOT / ".venv" / "bin" / "duckdb"
     print(f"\nWarehouse (DuckDB catalog): {warehouse}\n"
           f"  {duckdb_cli} -readonly {warehouse} \"SELECT league, count(*) FROM bios.bios GROUP BY 1\"\n"

@@ -28,11 +28,11 @@ import pandas as pd
 from assets import bios, traits
 from assets.partitions import league_partitions
 from benchmarks.support import KEY_ENV, Stopwatch, full_cohort_bios, local_server, models, write_models_yaml
-from personax_platform import offline  # noqa: F401  (offline litellm defaults before litellm loads)
+from personax_platform.config.datasets import DEFAULT_CONFIG_PATH
 from personax_platform.llm.client import _call_kwargs
 from personax_platform.llm.models import ModelConfig
 from personax_platform.llm.request import LLMRequest
-from personax_platform.prompts import current_prompts_dir, load_prompt
+from personax_platform.prompts import PROMPTS_DIR, load_prompt
 from personax_platform.traits.inference import build_requests
 from personax_platform.warehouse import Lakehouse, TableRef
 from resources.llm import LLMResource
@@ -51,8 +51,9 @@ def _asset_run(people: pd.DataFrame, model_list: list[ModelConfig], workdir: Pat
         TableRef("bios", "bios"), "celebrities", people)
     resources = {
         "io_manager": WarehouseIOManager(warehouse=warehouse), "warehouse": warehouse,
-        "llm": LLMResource(models_config=str(workdir / "models.yaml"), prompts_dir=str(current_prompts_dir()),
-                           prompt_id=PROMPT_ID, cache_path=str(workdir / "cache.sqlite")),
+        "llm": LLMResource(models_config=str(workdir / "models.yaml"), prompts_dir=str(PROMPTS_DIR),
+                           prompt_id=PROMPT_ID, cache_path=str(workdir / "cache.sqlite"),
+                           datasets_config=str(DEFAULT_CONFIG_PATH), data_dir=str(workdir / "data")),
     }
     with Stopwatch() as watch:
         result = dg.materialize([STORED_BIOS, traits.trait_texts], selection=[traits.trait_texts],
@@ -94,7 +95,7 @@ def main() -> None:
     parser.add_argument("--sequential-requests", type=int, default=40)
     args = parser.parse_args()
     os.environ.setdefault(KEY_ENV, "sk-local-benchmark")
-    prompt = load_prompt(PROMPT_ID, current_prompts_dir())
+    prompt = load_prompt(PROMPT_ID, PROMPTS_DIR)
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

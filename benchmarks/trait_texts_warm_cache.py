@@ -20,9 +20,10 @@ import dagster as dg
 from assets import bios, traits
 from assets.partitions import dataset_kind, dataset_of, league_partitions
 from benchmarks.support import KEY_ENV, TRAIT_ANSWER, Stopwatch, full_cohort_bios, models, write_models_yaml
+from personax_platform.config.datasets import DEFAULT_CONFIG_PATH
 from personax_platform.llm.cache import CachedResponse, ResponseCache
 from personax_platform.llm.request import request_hash
-from personax_platform.prompts import current_prompts_dir, load_prompt
+from personax_platform.prompts import PROMPTS_DIR, load_prompt
 from personax_platform.traits.inference import build_requests
 from personax_platform.warehouse import Lakehouse, TableRef
 from resources.llm import LLMResource
@@ -47,7 +48,7 @@ def _warm(cache_path: Path, requests: list) -> None:
 
 def main() -> None:
     os.environ.setdefault(KEY_ENV, "sk-local-benchmark")
-    prompt = load_prompt(PROMPT_ID, current_prompts_dir())
+    prompt = load_prompt(PROMPT_ID, PROMPTS_DIR)
     model_list = models(UNREACHABLE, total_concurrency=64)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -69,8 +70,9 @@ def main() -> None:
         warehouse = WarehouseResource(lake_dir=str(work / "lake"), catalog_path=str(work / "warehouse.duckdb"))
         resources = {
             "io_manager": WarehouseIOManager(warehouse=warehouse), "warehouse": warehouse,
-            "llm": LLMResource(models_config=str(work / "models.yaml"), prompts_dir=str(current_prompts_dir()),
-                               prompt_id=PROMPT_ID, cache_path=str(work / "cache.sqlite")),
+            "llm": LLMResource(models_config=str(work / "models.yaml"), prompts_dir=str(PROMPTS_DIR),
+                               prompt_id=PROMPT_ID, cache_path=str(work / "cache.sqlite"),
+                               datasets_config=str(DEFAULT_CONFIG_PATH), data_dir=str(work / "data")),
         }
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         with Stopwatch() as asset_watch:

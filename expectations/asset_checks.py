@@ -1,6 +1,6 @@
 """Dagster glue: the factory that turns an asset's Great Expectations suite into a Dagster asset check.
 
-    gx_asset_check(BIOS, blocking=True, partitions_def=leagues, parameters=lambda: {"leagues": [...]})
+    gx_asset_check(BIOS, blocking=True, partitions_def=leagues, parameters=lambda resources: {"leagues": [...]})
     gx_asset_check(TRAIT_SCORES, suite="hesitation", blocking=False, ...)  # a second suite, its own severity
 
 The check is partitioned like its asset and validates the partition as stored (loaded through the IO manager), so it
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +39,16 @@ def gx_asset_check(
     asset_key: dg.AssetKey | str | list[str] | tuple[str, ...],
     *,
     blocking: bool,
-    parameters: Callable[[], Mapping[str, Any]],
+    parameters: Callable[[Any], Mapping[str, Any]],
     partitions_def: dg.PartitionsDefinition | None = None,
+    required_resource_keys: AbstractSet[str] = frozenset(),
     suite: str | None = None,
     view: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> dg.AssetChecksDefinition:
     """The ``great_expectations`` check of an asset; the suite file must exist.
 
-    ``parameters`` supplies the suite's ``$PARAMETER`` values (e.g. the configured leagues) when the check runs.
+    ``parameters`` supplies the suite's ``$PARAMETER`` values (e.g. the configured leagues) when the check runs; it
+    gets the check's resources, of which ``required_resource_keys`` names the ones it reads (e.g. a threshold).
     ``suite`` names an extra suite of the same asset that needs a different severity than its main one.
     ``view`` derives columns GX cannot compute itself (e.g. the norm of an embedding) from the stored table.
     """
@@ -65,15 +68,17 @@ def gx_asset_check(
             partitions_def=partitions_def,
             description=f"Great Expectations suite {path.stem} (expectations/suites/{path.name}); {mode}.",
             metadata={"suite_path": dg.MetadataValue.path(str(path))},
+            required_resource_keys=set(required_resource_keys),
         )(_validate_stored(key, parameters, blocking, suite, view))
     return check
 
 
-def _validate_stored(key: dg.AssetKey, parameters: Callable[[], Mapping[str, Any]], blocking: bool,
+def _validate_stored(key: dg.AssetKey, parameters: Callable[[Any], Mapping[str, Any]], blocking: bool,
                      suite: str | None, view: Callable[[pd.DataFrame], pd.DataFrame] | None) -> Callable:
-    def great_expectations(stored: pd.DataFrame) -> dg.AssetCheckResult:
+    # `context` stays unannotated: Dagster rejects a quoted (postponed) annotation of it.
+    def great_expectations(context, stored: pd.DataFrame) -> dg.AssetCheckResult:
         table = view(stored) if view is not None else stored
-        return gx_check_result(key, table, parameters(), blocking=blocking, suite=suite)
+        return gx_check_result(key, table, parameters(context.resources), blocking=blocking, suite=suite)
 
     return great_expectations
 

@@ -1,10 +1,11 @@
 """Environment switches that keep third-party libraries off the network.
 
-Set by the project itself so that nobody has to export them by hand: litellm would otherwise fetch a
-price map on import, huggingface_hub retries missing files for ~23 s each, and GX sends usage analytics.
-`setdefault` keeps an operator's explicit choice (e.g. a real provider run with HF_HUB_OFFLINE=0).
+Applied explicitly by every entry point (the Dagster definitions, the demo, the CLIs, the benchmarks, the tests), never
+by importing the library: litellm would otherwise fetch a price map on import, huggingface_hub retries missing files
+for ~23 s each, and GX sends usage analytics. `setdefault` keeps an operator's explicit choice (e.g. a real provider
+run with HF_HUB_OFFLINE=0). A notebook calls `offline.apply(os.environ)` before importing litellm.
 """
-import os
+from collections.abc import MutableMapping
 
 OFFLINE_DEFAULTS: dict[str, str] = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -17,6 +18,6 @@ OFFLINE_DEFAULTS: dict[str, str] = {
 }
 
 
-def apply() -> None:
+def apply(environ: MutableMapping[str, str]) -> None:
     for name, value in OFFLINE_DEFAULTS.items():
-        os.environ.setdefault(name, value)
+        environ.setdefault(name, value)

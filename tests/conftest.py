@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from personax_platform import offline
+
+# The test session is an entry point like the definitions: offline switches first, before any test imports litellm.
+offline.apply(os.environ)
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_LANDING = REPO_ROOT / "sample_data" / "landing"
 DATASETS_CONFIG = REPO_ROOT / "config" / "datasets.yaml"

@@ -12,7 +12,6 @@ analysis recovers a planted structure. Its leagues are derived here, never writt
 """
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -22,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "datasets.yaml"
-CONFIG_PATH_ENV = "PERSONAX_DATASETS_CONFIG"
 
 # Canonical fields a source may map; everything else in docs/canonical_schema.md is derived.
 MAPPABLE_FIELDS = (
@@ -205,16 +203,12 @@ class PlatformConfig(_Strict):
             raise KeyError(f"league '{league}' is not configured; known leagues: {self.leagues}") from None
 
 
-def config_path() -> Path:
-    return Path(os.environ.get(CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH))
-
-
-def load_config(path: Path | None = None) -> PlatformConfig:
-    path = path or config_path()
+def load_config(path: Path | str = DEFAULT_CONFIG_PATH) -> PlatformConfig:
+    path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"datasets config not found: {path} (set {CONFIG_PATH_ENV} to override)") from None
+        raise FileNotFoundError(f"datasets config not found: {path} (PERSONAX_DATASETS_CONFIG names it)") from None
     try:
         return PlatformConfig.model_validate(raw)
     except ValueError as exc:

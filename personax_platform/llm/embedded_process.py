@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import select
 import signal
 import subprocess
@@ -81,7 +80,7 @@ class ProcessInfo:
 
 def worker_command(model_path: str, threads: int, n_ctx: int, batch: int | None = None,
                    prefix_reuse: bool = True) -> list[str]:
-    command = [sys.executable, "-m", "personax_platform.llm.embedded_worker", "--model-path", model_path,
+    command = [sys.executable, "-u", "-m", "personax_platform.llm.embedded_worker", "--model-path", model_path,
                "--threads", str(threads), "--n-ctx", str(n_ctx)]
     if batch is not None:
         command += ["--batch", str(batch)]
@@ -95,7 +94,7 @@ class ModelProcess:
     def __init__(self, command: list[str], *, startup_timeout_s: float = STARTUP_TIMEOUT_S,
                  env: Mapping[str, str] | None = None):
         self._command = command
-        self._env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+        self._env = dict(env) if env is not None else None  # the child's whole environment; None: inherit ours
         self._startup_timeout_s = startup_timeout_s
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None

@@ -1,7 +1,6 @@
 """The model list is configuration: litellm model strings with per-model generation and rate-limit parameters."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -9,10 +8,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from personax_platform.config.datasets import REPO_ROOT
+from personax_platform.config.datasets import REPO_ROOT, PlatformConfig
 
 DEFAULT_MODELS_PATH = REPO_ROOT / "config" / "models.yaml"
-MODELS_PATH_ENV = "PERSONAX_MODELS_CONFIG"
 
 # Parameters the client sets itself from typed fields; in `extra` they would bypass the request hash's
 # canonical form or (api_key) put a secret into configuration, the hash and the warehouse.
@@ -64,13 +62,9 @@ class ModelConfig(BaseModel):
         return value
 
 
-def models_path() -> Path:
-    return Path(os.environ.get(MODELS_PATH_ENV, DEFAULT_MODELS_PATH))
-
-
-def load_models(path: Path | str | None = None) -> list[ModelConfig]:
+def load_models(path: Path | str = DEFAULT_MODELS_PATH) -> list[ModelConfig]:
     """The `models:` list of a YAML file; names must be unique because they key the result tables."""
-    path = Path(path) if path is not None else models_path()
+    path = Path(path)
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     models = [ModelConfig.model_validate(entry) for entry in raw.get("models") or []]
     names = [m.name for m in models]
@@ -78,3 +72,9 @@ def load_models(path: Path | str | None = None) -> list[ModelConfig]:
     if duplicates:
         raise ValueError(f"{path}: duplicate model names {duplicates}")
     return models
+
+
+def known_truth_raters(config: PlatformConfig) -> list[ModelConfig]:
+    """The simulated raters of every known-truth cohort, from the models files datasets.yaml names."""
+    return [model for name in config.known_truth_datasets
+            for model in load_models(REPO_ROOT / config.datasets[name].known_truth.raters)]

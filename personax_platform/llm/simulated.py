@@ -10,8 +10,9 @@ In a models file: `model: personax-simulated/rater_a` with `api_base:` the path 
 once per path (again when the file changes) and shared by concurrent requests.
 
 How a rater answers one request:
-- Prompt: the system message is compared with every prompt of the prompts directory (current_prompts_dir), rendered
-  as render.py renders it; the match gives the scale (levels, number or text labels, order) and the response schema.
+- Prompt: the system message is compared with every prompt of the prompts directory (set by
+  register_simulated_provider), rendered as render.py renders it; the match gives the scale (levels, number or text
+  labels, order) and the response schema.
 - Person: the JSON between the fence lines of the user message, looked up in the truth by name plus the shown fields
   the truth also has (league, birth_date, occupation). Names are unique within a generated dataset.
 - Scores: perceived = z + bias[trait] + N(0, noise_sd) (+ N(0, jitter_sd * temperature) when temperature > 0), with
@@ -66,9 +67,9 @@ from personax_platform.llm.simulated_descriptions import (
 from personax_platform.prompts import (
     FENCE_CLOSE,
     FENCE_OPEN,
+    PROMPTS_DIR,
     PromptError,
     PromptTemplate,
-    current_prompts_dir,
     list_prompts,
     load_prompt,
     render_messages,
@@ -249,11 +250,12 @@ def _find(cohort: _Cohort, person: Mapping[str, Any], rater: str) -> int:
 # Per prompt file: its (mtime, size), the prompt and its rendered system message.
 _prompts: dict[Path, tuple[tuple[int, int], PromptTemplate, str]] = {}
 _prompts_lock = threading.Lock()
+_prompts_dir = PROMPTS_DIR  # set by register_simulated_provider
 
 
 def _match_prompt(system: str, rater: str) -> PromptTemplate:
     """The prompt of the prompts directory whose rendered system message is `system`."""
-    directory = current_prompts_dir()
+    directory = _prompts_dir
     with _prompts_lock:
         for prompt_id in list_prompts(directory):
             path = directory / f"{prompt_id}.yaml"
@@ -365,9 +367,13 @@ class SimulatedRater(CustomLLM):
         return _respond(model, messages, api_base, optional_params, model_response)
 
 
-def register_simulated_provider() -> None:
+def register_simulated_provider(prompts_dir: Path | None = None) -> None:
     """Route `personax-simulated/...` models to the simulated raters, priced at 0; safe to call any number of times
-    (see register_embedded_provider for why the prices matter)."""
+    (see register_embedded_provider for why the prices matter). `prompts_dir`: where the raters look up the prompt a
+    request was rendered from; None keeps the current one."""
+    global _prompts_dir
+    if prompts_dir is not None:
+        _prompts_dir = Path(prompts_dir)
     if not any(item["provider"] == SIMULATED_PROVIDER for item in litellm.custom_provider_map):
         litellm.custom_provider_map.append({"provider": SIMULATED_PROVIDER, "custom_handler": SimulatedRater()})
     for rater in RATERS:

@@ -6,12 +6,11 @@ from personax_platform.prompts.templates import (
     TRAITS,
     PromptError,
     PromptTemplate,
-    current_prompts_dir,
     list_prompts,
     load_prompt,
 )
 
 __all__ = [
     "DEFAULT_PROMPT_ID", "FENCE_CLOSE", "FENCE_OPEN", "PROMPTS_DIR", "TRAITS", "PromptError", "PromptTemplate",
-    "current_prompts_dir", "list_prompts", "load_prompt", "render_messages",
+    "list_prompts", "load_prompt", "render_messages",
 ]

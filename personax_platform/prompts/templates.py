@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ from personax_platform.config.datasets import REPO_ROOT
 from personax_platform.traits.constants import TRAITS  # re-exported: one trait list for prompts, parsing, tables
 
 PROMPTS_DIR = REPO_ROOT / "config" / "prompts"
-PROMPTS_DIR_ENV = "PERSONAX_PROMPTS_DIR"
 DEFAULT_PROMPT_ID = "number-l3-inc"
 
 # The fenced block the person's data travels in; render.py writes it, the system message must name both lines.
@@ -92,21 +90,16 @@ class _PromptFile(_Strict):
     response_schema: dict[str, Any]
 
 
-def current_prompts_dir(prompts_dir: Path | str | None = None) -> Path:
-    """`prompts_dir` if given, else PERSONAX_PROMPTS_DIR, else PROMPTS_DIR; read per call so runs can switch it."""
-    return Path(prompts_dir or os.environ.get(PROMPTS_DIR_ENV) or PROMPTS_DIR)
-
-
-def list_prompts(prompts_dir: Path | str | None = None) -> list[str]:
+def list_prompts(prompts_dir: Path | str = PROMPTS_DIR) -> list[str]:
     """Ids of the prompt files in the prompts directory, sorted."""
-    return sorted(path.stem for path in current_prompts_dir(prompts_dir).glob("*.yaml"))
+    return sorted(path.stem for path in Path(prompts_dir).glob("*.yaml"))
 
 
-def load_prompt(prompt_id: str = DEFAULT_PROMPT_ID, prompts_dir: Path | str | None = None) -> PromptTemplate:
+def load_prompt(prompt_id: str = DEFAULT_PROMPT_ID, prompts_dir: Path | str = PROMPTS_DIR) -> PromptTemplate:
     """The prompt `prompt_id`; PromptError names the file and the offending field when it is malformed."""
     if not _ID.fullmatch(prompt_id):
         raise PromptError(f"invalid prompt id {prompt_id!r}: lowercase letters, digits, '-' and '_' only")
-    path = current_prompts_dir(prompts_dir) / f"{prompt_id}.yaml"
+    path = Path(prompts_dir) / f"{prompt_id}.yaml"
     if not path.is_file():
         raise PromptError(f"{path}: no such prompt file (available: {', '.join(list_prompts(path.parent))})")
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from personax_platform.sample.generator import DEFAULT_PER_LEAGUE, DEFAULT_SEED, generate
+from personax_platform.sample.generator import DEFAULT_CONFIG_PATH, DEFAULT_PER_LEAGUE, DEFAULT_SEED, generate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="people per league in the small sample (ignored with --full)")
     parser.add_argument("--messy", action=argparse.BooleanOptionalAction, default=None,
                         help="plant messy and unusual rows (default: on for the sample, off for --full)")
-    parser.add_argument("--config", default=None, help="datasets config (default: config/datasets.yaml)")
+    parser.add_argument("--config", default=DEFAULT_CONFIG_PATH, help="datasets config (default: config/datasets.yaml)")
     args = parser.parse_args(argv)
     manifest = generate(args.out, seed=args.seed, per_league=args.per_league, full=args.full, messy=args.messy,
                         config_path=args.config)

@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -75,8 +74,19 @@ import pyarrow.parquet as pq
 from personax_platform.sample import messy as messy_mod
 from personax_platform.sample import native_formats as nf
 from personax_platform.sample.people import (
-    ATHLETE_LEAGUES, DATASET_LEAGUES, FACE_ATTRIBUTES, FULL_SIZE, FULL_SPLIT, TRAITS, add_athlete_traits,
-    add_celebrity_traits, add_reference_scores, allocate, generate_athletes, generate_celebrities, planted_structure,
+    ATHLETE_LEAGUES,
+    DATASET_LEAGUES,
+    FACE_ATTRIBUTES,
+    FULL_SIZE,
+    FULL_SPLIT,
+    TRAITS,
+    add_athlete_traits,
+    add_celebrity_traits,
+    add_reference_scores,
+    allocate,
+    generate_athletes,
+    generate_celebrities,
+    planted_structure,
 )
 
 GENERATOR_VERSION = "1.0.0"
@@ -88,10 +98,6 @@ DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "datasets.yaml"
 SAMPLE_COMMAND = "python -m personax_platform.sample --out sample_data"
 FICTIONAL_NOTICE = ("Every person in this data is fictional: names are composed from name-part lists, ids are "
                     "invented in each source's style, and no row describes a real person.")
-
-
-def default_config_path() -> Path:
-    return Path(os.environ.get("PERSONAX_DATASETS_CONFIG", DEFAULT_CONFIG_PATH))
 
 
 def person_id(dataset: str, league: str, source_id: str) -> str:
@@ -144,7 +150,7 @@ def generate_cohort(dataset: str, n: int | None = None, seed: int = DEFAULT_SEED
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def write_landing(people: pd.DataFrame, out_dir: str | Path, config_path: str | Path | None = None, *,
+def write_landing(people: pd.DataFrame, out_dir: str | Path, config_path: str | Path = DEFAULT_CONFIG_PATH, *,
                   messy: bool = False, seed: int = DEFAULT_SEED, people_notes: list[dict] = ()) -> dict:
     """Write every league of `people` in its native shape under `out_dir` (the landing root).
 
@@ -153,7 +159,7 @@ def write_landing(people: pd.DataFrame, out_dir: str | Path, config_path: str | 
     each person's (source_file, source_line), messy_rows and unusual_rows.
     """
     out_dir = Path(out_dir)
-    cfg = nf.load_config(config_path or default_config_path())
+    cfg = nf.load_config(config_path)
     files: dict[str, nf.LandingFile] = {}
     rows_of: dict[tuple[str, str], tuple[nf.LandingFile, nf.Row]] = {}
     for league in people["league"].unique():
@@ -354,7 +360,7 @@ def render_readme(manifest: dict, *, seed: int, mode: str, command: str, n_per_l
 
 
 def generate(out: str | Path, *, seed: int = DEFAULT_SEED, per_league: int | None = DEFAULT_PER_LEAGUE,
-             full: bool = False, messy: bool | None = None, config_path: str | Path | None = None) -> dict:
+             full: bool = False, messy: bool | None = None, config_path: str | Path = DEFAULT_CONFIG_PATH) -> dict:
     """Write landing files, truth and README under `out`; returns the manifest.
 
     Default: the shipped sample (per_league people in every league, messy rows included). full=True: the full-size

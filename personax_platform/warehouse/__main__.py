@@ -1,8 +1,12 @@
-"""`python -m personax_platform.warehouse sync`: refresh the DuckDB catalog views over the lake."""
+"""`python -m personax_platform.warehouse sync`: refresh the DuckDB catalog views over the lake.
+
+An entry point: it builds the settings from this process's environment (PERSONAX_LAKE_DIR, PERSONAX_WAREHOUSE).
+"""
 import argparse
+import os
 import sys
 
-from personax_platform import settings
+from personax_platform.settings import Settings
 from personax_platform.warehouse.lakehouse import Lakehouse
 
 
@@ -10,7 +14,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m personax_platform.warehouse")
     parser.add_argument("command", choices=["sync", "tables"])
     args = parser.parse_args()
-    lake = Lakehouse(settings.lake_dir(), settings.warehouse_path())
+    settings = Settings.from_environ(os.environ)
+    lake = Lakehouse(settings.lake_dir, settings.warehouse_path)
     if args.command == "tables":
         for ref in lake.tables():
             print(f"{ref}\t{', '.join(lake.partitions(ref))}")

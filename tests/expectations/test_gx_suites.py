@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -257,7 +256,7 @@ def test_bios_suite_expects_exactly_the_canonical_columns():
 
 
 def test_check_definition_and_passing_result():
-    check = gx_asset_check(BIOS_KEY, blocking=True, parameters=lambda: PARAMS)
+    check = gx_asset_check(BIOS_KEY, blocking=True, parameters=lambda _resources: PARAMS)
     (spec,) = check.check_specs
     assert spec.name == CHECK_NAME and spec.blocking and "bios.bios" in spec.description
     assert not next(iter(gx_asset_check(RAW_KEY, blocking=False, parameters=dict).check_specs)).blocking
@@ -298,7 +297,7 @@ def test_blocking_check_stops_downstream_assets():
     def bios_summary() -> int:
         return 1
 
-    check = gx_asset_check(BIOS_KEY, blocking=True, parameters=lambda: PARAMS, partitions_def=leagues)
+    check = gx_asset_check(BIOS_KEY, blocking=True, parameters=lambda _resources: PARAMS, partitions_def=leagues)
     result = dg.materialize(
         [bios, bios_summary, check],
         partition_key="nba",
@@ -326,7 +325,7 @@ def test_non_blocking_check_only_warns():
     def after_raw() -> None:
         return None
 
-    check = gx_asset_check(RAW_KEY, blocking=False, parameters=lambda: PARAMS)
+    check = gx_asset_check(RAW_KEY, blocking=False, parameters=lambda _resources: PARAMS)
     result = dg.materialize([raw_bios, after_raw, check], resources={"io_manager": dg.mem_io_manager},
                             raise_on_error=False)
     assert result.success

@@ -148,11 +148,9 @@ def test_missing_package_raises_a_clear_error(monkeypatch: pytest.MonkeyPatch) -
         embedded.gguf_path()
 
 
-@pytest.mark.parametrize("value", ["0", "two", "-1"])
-def test_thread_count_from_env_must_be_a_positive_integer(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv(embedded.THREADS_ENV, value)
-    with pytest.raises(ValueError, match=embedded.THREADS_ENV):
-        embedded.embedded_threads()
+def test_a_thread_count_below_one_is_refused_at_registration() -> None:
+    with pytest.raises(ValueError, match="threads must be a positive integer, got 0"):
+        register_embedded_provider(threads=0)
 
 
 def test_long_string_limits_are_left_out_of_the_grammar_so_llama_cpp_does_not_crash():

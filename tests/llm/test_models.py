@@ -17,11 +17,6 @@ def test_default_config_is_the_single_embedded_offline_model() -> None:
     assert model.api_key_env is None
 
 
-def test_models_config_env_var_selects_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "models.yaml"
-    path.write_text("models:\n  - {name: local, model: openai/x, api_base: 'http://127.0.0.1:1/v1'}\n")
-    monkeypatch.setenv("PERSONAX_MODELS_CONFIG", str(path))
-    assert [m.name for m in load_models()] == ["local"]
 
 
 def test_paper_example_configures_the_three_paper_models_with_keys_from_env_vars() -> None:

@@ -1,7 +1,9 @@
-"""The definitions module: what the UI shows (groups, partitions, descriptions, owners, kinds) and what config drives."""
+"""The definitions module: what the UI shows (groups, partitions, descriptions, owners, kinds) and what config
+drives."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import dagster as dg
 import yaml
@@ -49,6 +51,33 @@ def test_each_dataset_partition_reads_exactly_its_leagues():
         assert sorted(upstream) == sorted(dataset_config.leagues)
 
 
+def _materialize_with_config(raw: dict, landing: Path, files: dict[str, str], env: dict[str, str],
+                             runs: list[tuple[str, str]]) -> None:
+    """Write `raw` as the datasets config and `files` under `landing`, then run `dagster asset materialize` for each
+    (selection, partition) of `runs` with nothing else changed."""
+    config = landing.parent / "datasets.yaml"
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    for name, text in files.items():
+        (landing / name).parent.mkdir(parents=True, exist_ok=True)
+        (landing / name).write_text(text, encoding="utf-8")
+    env = {**env, "PERSONAX_DATASETS_CONFIG": str(config), "PERSONAX_LANDING_DIR": str(landing)}
+    dagster = str(REPO_ROOT / ".venv" / "bin" / "dagster") if (REPO_ROOT / ".venv").exists() else "dagster"
+    for selection, partition in runs:
+        done = subprocess.run([dagster, "asset", "materialize", "-m", "definitions", "--select", selection,
+                               "--partition", partition], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+
+def _query(warehouse: Path, sql: str) -> str:
+    code = "import duckdb,sys; print(duckdb.connect(sys.argv[1], read_only=True).execute(sys.argv[2]).fetchall())"
+    return subprocess.run([PYTHON, "-c", code, str(warehouse), sql], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+BIOS_TABLES = "bios/raw_bios,bios/bios,bios/rejected_bios"
+
+
 def test_adding_a_league_is_configuration_only(tmp_path, project_env):
     raw = yaml.safe_load(DATASETS_CONFIG.read_text(encoding="utf-8"))
     raw["datasets"]["athlepersona"]["leagues"]["mlb"] = {
@@ -58,20 +87,29 @@ def test_adding_a_league_is_configuration_only(tmp_path, project_env):
         "constants": {"gender": "male"},
         "units": {"height": "ft_in", "weight": "lb"},
     }
-    config = tmp_path / "datasets.yaml"
-    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    landing = tmp_path / "landing" / "athlepersona" / "mlb"
-    landing.mkdir(parents=True)
-    (landing / "players.csv").write_text("mlbam_id,full_name,height,weight,birth_date\n1,Ćiro Dalén,6-1,190,1995-07-04\n")
-    env = {**project_env, "PERSONAX_DATASETS_CONFIG": str(config), "PERSONAX_LANDING_DIR": str(tmp_path / "landing")}
-    done = subprocess.run(
-        [str(REPO_ROOT / ".venv" / "bin" / "dagster") if (REPO_ROOT / ".venv").exists() else "dagster",
-         "asset", "materialize", "-m", "definitions", "--select", "bios/raw_bios,bios/bios,bios/rejected_bios", "--partition", "mlb"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    query = ("import duckdb,sys; print(duckdb.connect(sys.argv[1], read_only=True)"
-             ".execute(\"SELECT name, height_cm FROM bios.bios WHERE league='mlb'\").fetchall())")
-    rows = subprocess.run([PYTHON, "-c", query, str(tmp_path / "data" / "warehouse.duckdb")],
-                          capture_output=True, text=True, check=True).stdout
+    players = "mlbam_id,full_name,height,weight,birth_date\n1,Ćiro Dalén,6-1,190,1995-07-04\n"
+    _materialize_with_config(raw, tmp_path / "landing", {"athlepersona/mlb/players.csv": players}, project_env,
+                             [(BIOS_TABLES, "mlb")])
+    rows = _query(tmp_path / "data" / "warehouse.duckdb", "SELECT name, height_cm FROM bios.bios WHERE league='mlb'")
     assert "Ćiro Dalén" in rows and "185.4" in rows
+
+
+def test_adding_a_dataset_is_configuration_only(tmp_path, project_env):
+    """A new dataset of a known kind, with one league of its own: its partitions exist and its bios and dataset-level
+    summary materialize through the real CLI, with nothing but datasets.yaml and landing files changed."""
+    raw = yaml.safe_load(DATASETS_CONFIG.read_text(encoding="utf-8"))
+    raw["datasets"]["wnbapersona"] = {"kind": "athletes", "description": "Fictional WNBA players (a test).",
+                                      "leagues": {"wnba": {
+                                          "files": "wnbapersona/wnba/*.csv",
+                                          "identity": ["player_id"],
+                                          "fields": {"name": "player", "height": "height_cm", "birth_date": "born"},
+                                          "constants": {"gender": "female"},
+                                          "units": {"height": "cm"},
+                                      }}}
+    players = "player_id,player,height_cm,born\n7,Aino Verlaine,183,1998-02-11\n8,Reet Kallas,191,2000-10-30\n"
+    _materialize_with_config(raw, tmp_path / "landing", {"wnbapersona/wnba/players.csv": players}, project_env,
+                             [(BIOS_TABLES, "wnba"), ("bios/cohort_summary", "wnbapersona")])
+    warehouse = tmp_path / "data" / "warehouse.duckdb"
+    assert _query(warehouse, "SELECT dataset, count(*) FROM bios.bios WHERE league='wnba' GROUP BY 1") == \
+        "[('wnbapersona', 2)]"
+    assert _query(warehouse, "SELECT sum(people) FROM bios.cohort_summary WHERE dataset='wnbapersona'") == "[(2,)]"

@@ -13,20 +13,21 @@ import dagster as dg
 import duckdb
 
 from assets import bios, traits
-from personax_platform import settings
+from personax_platform.config.datasets import DEFAULT_CONFIG_PATH
 from personax_platform.llm import embedded
 from personax_platform.llm.embedded import MODEL_VERSION
 from personax_platform.llm.embedded_process import ModelProcess, worker_command
-from personax_platform.llm.models import models_path
-from personax_platform.prompts import current_prompts_dir
+from personax_platform.llm.models import DEFAULT_MODELS_PATH
+from personax_platform.prompts import DEFAULT_PROMPT_ID, PROMPTS_DIR
 from personax_platform.traits.constants import TRAITS
 from resources.llm import LLMResource
 from tests.pipeline.resources import pipeline_resources
 
 
 def test_the_default_embedded_model_rates_one_person_end_to_end(warehouse_dirs, tmp_path):
-    llm = LLMResource(models_config=str(models_path()), prompts_dir=str(current_prompts_dir()),
-                      prompt_id=settings.prompt_id(), cache_path=str(tmp_path / "cache.sqlite"))
+    llm = LLMResource(models_config=str(DEFAULT_MODELS_PATH), prompts_dir=str(PROMPTS_DIR),
+                      prompt_id=DEFAULT_PROMPT_ID, cache_path=str(tmp_path / "cache.sqlite"),
+                      datasets_config=str(DEFAULT_CONFIG_PATH), data_dir=str(tmp_path / "data"))
     result = dg.materialize(
         [bios.raw_bios, bios.bios, traits.trait_texts, traits.trait_scores, traits.aggregated_traits,
          traits.trait_scores_check],
@@ -49,8 +50,9 @@ def test_a_model_process_killed_mid_partition_costs_failed_rows_with_the_reason_
     # A model process of this test's own, so that its start count is this test's.
     monkeypatch.setattr(embedded, "_process", ModelProcess(worker_command(str(embedded.gguf_path()), 1,
                                                                           embedded.N_CTX)))
-    llm = LLMResource(models_config=str(models_path()), prompts_dir=str(current_prompts_dir()),
-                      prompt_id=settings.prompt_id(), cache_path=str(tmp_path / "cache.sqlite"))
+    llm = LLMResource(models_config=str(DEFAULT_MODELS_PATH), prompts_dir=str(PROMPTS_DIR),
+                      prompt_id=DEFAULT_PROMPT_ID, cache_path=str(tmp_path / "cache.sqlite"),
+                      datasets_config=str(DEFAULT_CONFIG_PATH), data_dir=str(tmp_path / "data"))
     resources = {**pipeline_resources(warehouse_dirs), "llm": llm}
     people = {"ops": {"traits__trait_texts": {"config": {"max_people": 3}}}}
     assert dg.materialize([bios.raw_bios, bios.bios], partition_key="nhl", resources=resources).success

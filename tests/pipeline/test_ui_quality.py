@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assets.pools import ANALYSIS_POOL, llm_pool, provider
+from assets.pools import ANALYSIS_POOL, LLM_POOL, llm_pool, provider
 from definitions import defs
 from personax_platform.llm.models import ModelConfig
 
@@ -35,12 +35,12 @@ def test_every_asset_has_a_description_owners_kinds_and_a_code_version():
 def test_assets_that_call_llms_wait_in_their_providers_pool():
     llm_assets = {name: node.pools for name, node in _asset_nodes().items() if LLM_KIND in node.kinds}
     assert {"traits/trait_texts", "analysis/prompt_consistency"} <= set(llm_assets)
-    assert all(pools == {llm_pool()} for pools in llm_assets.values()), llm_assets
+    assert all(pools == {LLM_POOL} for pools in llm_assets.values()), llm_assets
 
 
 def test_every_other_analysis_asset_waits_in_the_heavy_analysis_pool():
     nodes = _asset_nodes()
-    llm_steps = {name for name, node in nodes.items() if node.pools == {llm_pool()}}
+    llm_steps = {name for name, node in nodes.items() if node.pools == {LLM_POOL}}
     heavy = {name: node.pools for name, node in nodes.items()
              if name.startswith("analysis/") and name not in llm_steps}
     assert "analysis/independence_tests" in heavy

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from assets import bios, traits
-from personax_platform.config.datasets import load_config
+from personax_platform.config.datasets import DEFAULT_CONFIG_PATH, load_config
 from personax_platform.prompts import FENCE_CLOSE, FENCE_OPEN, PROMPTS_DIR
 from personax_platform.traits.constants import TRAITS
 from resources.llm import LLMResource
@@ -52,11 +52,13 @@ def write_models_and_prompts(directory: Path, server: FakeOpenAIServer) -> tuple
     return directory, prompts
 
 
-def llm_resources(warehouse_dirs, tmp_path: Path, prompts: Path) -> dict:
+def llm_resources(warehouse_dirs, tmp_path: Path, prompts: Path, **llm_fields) -> dict:
+    """The pipeline's resources with an llm resource asking `server`'s models; `llm_fields` set its other fields."""
     return {
         **pipeline_resources(warehouse_dirs),
         "llm": LLMResource(models_config=str(tmp_path / "models.yaml"), prompts_dir=str(prompts),
-                           prompt_id="number-l3-inc", cache_path=str(tmp_path / "cache.sqlite")),
+                           prompt_id="number-l3-inc", cache_path=str(tmp_path / "cache.sqlite"),
+                           datasets_config=str(DEFAULT_CONFIG_PATH), data_dir=str(tmp_path / "data"), **llm_fields),
     }
 
 

@@ -128,11 +128,10 @@ def test_sha_changes_when_the_template_scale_or_schema_changes(tmp_path, old, ne
     assert edited.sha != load_prompt("number-l3-inc").sha
 
 
-def test_prompts_dir_env_var_overrides_the_default(tmp_path, monkeypatch):
+def test_a_prompts_directory_is_read_where_it_is_given(tmp_path):
     shutil.copy(PROMPTS_DIR / "text-l3-inc.yaml", tmp_path / "text-l3-inc.yaml")
-    monkeypatch.setenv("PERSONAX_PROMPTS_DIR", str(tmp_path))
-    assert list_prompts() == ["text-l3-inc"]
-    assert load_prompt("text-l3-inc").sha == load_prompt("text-l3-inc", str(PROMPTS_DIR)).sha
+    assert list_prompts(tmp_path) == ["text-l3-inc"]
+    assert load_prompt("text-l3-inc", tmp_path).sha == load_prompt("text-l3-inc").sha
 
 
 @pytest.mark.parametrize(
