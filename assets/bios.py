@@ -2,7 +2,7 @@
 from collections.abc import Iterator
 
 import dagster as dg
-import pandas as pd
+import polars as pl
 
 from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata
 from assets.partitions import dataset_partitions, league_partitions, league_to_dataset
@@ -11,8 +11,8 @@ from personax_platform.bios import schema
 from personax_platform.bios.countries import valid_iso2_codes
 from personax_platform.bios.normalize import normalize_bios
 from personax_platform.bios.summary import cohort_summary as summarize_cohort
-from personax_platform.config.datasets import load_config
 from resources.landing import LandingResource
+from resources.settings import SETTINGS
 
 GROUP = "bios"
 OWNERS = ["team:data-engineering"]
@@ -24,8 +24,9 @@ _BIOS_PREVIEW = ["person_id", "league", "name", "birth_date", "nationality", "he
                  "occupation"]
 
 
-def _suite_parameters() -> dict[str, list[str]]:
-    config = load_config()
+def _suite_parameters(_resources: object) -> dict[str, list[str]]:
+    """The datasets and leagues the partitions were made from (the same settings object)."""
+    config = SETTINGS.datasets
     return {"datasets": list(config.datasets), "leagues": config.leagues, "iso2_codes": sorted(valid_iso2_codes())}
 
 
@@ -42,11 +43,12 @@ def _suite_parameters() -> dict[str, list[str]]:
     ),
 )
 def raw_bios(context: dg.AssetExecutionContext, landing: LandingResource) -> dg.Output:
-    df = schema.typed_frame(landing.read_raw_bios(context.partition_key), schema.RAW_BIOS)
+    df = landing.read_raw_bios(context.partition_key)
+    shown = df.to_pandas()  # the metadata helpers take pandas
     return dg.Output(df, metadata={
-        **table_metadata(df, ["source_file", "source_line", "source_id", "record", "read_error"], schema.RAW_BIOS),
-        "files": dg.MetadataValue.md(counts_table(df["source_file"].value_counts().sort_index(), "file")),
-        "unreadable_rows": int(df["read_error"].notna().sum()),
+        **table_metadata(shown, ["source_file", "source_line", "source_id", "record", "read_error"], schema.RAW_BIOS),
+        "files": dg.MetadataValue.md(counts_table(shown["source_file"].value_counts().sort_index(), "file")),
+        "unreadable_rows": int(df["read_error"].is_not_null().sum()),
     })
 
 
@@ -75,26 +77,27 @@ def raw_bios(context: dg.AssetExecutionContext, landing: LandingResource) -> dg.
     group_name=GROUP,
     partitions_def=league_partitions,
 )
-def bios(context: dg.AssetExecutionContext, landing: LandingResource, raw: pd.DataFrame) -> Iterator:
+def bios(context: dg.AssetExecutionContext, landing: LandingResource, raw: pl.DataFrame) -> Iterator:
     league = context.partition_key
     config = landing.config()
     quality = config.quality(league)
     result = normalize_bios(raw, config.source(league), landing.country_resolver(), quality)
-    kept = schema.typed_frame(result.bios, schema.BIOS)
-    rejected = schema.typed_frame(result.rejected, schema.REJECTED_BIOS)
-    rejected_rows = rejected[["source_file", "source_line"]].drop_duplicates()
+    kept, rejected = result.bios, result.rejected
+    rejected_rows = rejected.select("source_file", "source_line").unique()
+    shown_kept, shown_rejected = kept.to_pandas(), rejected.to_pandas()  # the metadata helpers take pandas
     context.log.info(f"{league}: {len(kept)} people, {len(rejected_rows)} rows rejected, "
                      f"{result.duplicates} duplicates resolved")
     yield dg.Output(kept, output_name="bios", metadata={
-        **table_metadata(kept, _BIOS_PREVIEW, schema.BIOS),
+        **table_metadata(shown_kept, _BIOS_PREVIEW, schema.BIOS),
         "raw_rows": len(raw),
         "duplicates_resolved": result.duplicates,
-        "missing_values": dg.MetadataValue.md(counts_table(kept.isna().sum().loc[lambda s: s > 0], "column")),
+        "missing_values": dg.MetadataValue.md(counts_table(shown_kept.isna().sum().loc[lambda s: s > 0], "column")),
     })
     yield dg.Output(rejected, output_name="rejected_bios", metadata={
-        **table_metadata(rejected, ["source_file", "source_line", "field", "value", "reason"], schema.REJECTED_BIOS),
+        **table_metadata(shown_rejected, ["source_file", "source_line", "field", "value", "reason"],
+                         schema.REJECTED_BIOS),
         "rejected_source_rows": len(rejected_rows),
-        "problems_by_field": dg.MetadataValue.md(counts_table(rejected["field"].value_counts(), "field")),
+        "problems_by_field": dg.MetadataValue.md(counts_table(shown_rejected["field"].value_counts(), "field")),
     })
     yield quarantine_share_result(len(rejected_rows), len(raw), quality.max_rejected_share)
 
@@ -126,13 +129,14 @@ def quarantine_share_result(rejected_rows: int, raw_rows: int, limit: float) -> 
     description="Per dataset: people, rejected rows and completeness of every canonical field, by league. "
                 "Reads every league partition of its dataset.",
 )
-def cohort_summary(context: dg.AssetExecutionContext, people: pd.DataFrame, rejected: pd.DataFrame) -> dg.Output:
+def cohort_summary(context: dg.AssetExecutionContext, people: pl.DataFrame, rejected: pl.DataFrame) -> dg.Output:
     summary = summarize_cohort(context.partition_key, people, rejected)
+    shown = summary.to_pandas()  # the metadata helpers take pandas
     return dg.Output(summary, metadata={
         **simulated_notice(context.partition_key),
-        **table_metadata(summary),
+        **table_metadata(shown),
         "people": int(summary["people"].sum()),
-        "summary": dg.MetadataValue.md(markdown_table(summary, rows=len(summary))),
+        "summary": dg.MetadataValue.md(markdown_table(shown, rows=len(summary))),
     })
 
 

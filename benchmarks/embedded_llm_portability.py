@@ -17,6 +17,7 @@ the cost of portability there.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -30,12 +31,10 @@ from benchmarks.support import REPO_ROOT, write_result
 from personax_platform.bios.countries import CountryResolver
 from personax_platform.bios.landing import read_raw_bios
 from personax_platform.bios.normalize import normalize_bios
-from personax_platform.config.datasets import load_config
 from personax_platform.llm.embedded import N_CTX, gguf_path, llama_response_format
 from personax_platform.llm.embedded_process import ModelProcess, ModelProcessError, worker_command
 from personax_platform.llm.models import ModelConfig
-from personax_platform.prompts import current_prompts_dir, load_prompt
-from personax_platform.settings import prompt_id
+from personax_platform.settings import Settings
 from personax_platform.traits.inference import build_requests
 
 
@@ -59,12 +58,12 @@ VARIANTS = [
 ]
 
 
-def payloads(league: str, people: int) -> list[dict]:
-    config = load_config()
+def payloads(settings: Settings, league: str, people: int) -> list[dict]:
+    config = settings.datasets
     source = config.source(league)
     raw = read_raw_bios(REPO_ROOT / "sample_data" / "landing", source, config.league_to_dataset[league], league)
-    bios = normalize_bios(raw, source, CountryResolver(config.country_aliases)).bios.head(people)
-    prompt = load_prompt(prompt_id(), current_prompts_dir())
+    bios = normalize_bios(raw, source, CountryResolver(config.country_aliases)).bios.head(people).to_pandas()
+    prompt = settings.prompt
     model = ModelConfig(name="smollm2", model="personax-embedded/smollm2-135m-instruct", temperature=0, seed=0)
     fmt = llama_response_format({"type": "json_schema", "json_schema": {"schema": prompt.response_schema}})
     return [{"messages": r.messages, "response_format": fmt, "temperature": 0, "max_tokens": model.max_tokens,
@@ -83,7 +82,7 @@ def build_site(build: str, scratch: Path) -> Path:
 
 def measure(variant: Variant, requests: list[dict], sites: dict[str, Path]) -> dict:
     command = worker_command(str(gguf_path()), variant.threads, N_CTX, variant.batch, variant.prefix_reuse)
-    env = {"PYTHONPATH": str(sites[variant.build])} if variant.build in sites else None
+    env = {**os.environ, "PYTHONPATH": str(sites[variant.build])} if variant.build in sites else None
     process = ModelProcess(command, env=env)
     try:
         info = process.start()
@@ -107,7 +106,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=8)
     parser.add_argument("--league", default="nba")
     args = parser.parse_args()
-    requests = payloads(args.league, args.people)
+    settings = Settings.from_environ(os.environ)
+    requests = payloads(settings, args.league, args.people)
     with tempfile.TemporaryDirectory() as scratch:
         builds = {v.build for v in VARIANTS if v.build != "portable"}
         if platform.machine() not in ("x86_64", "AMD64"):
@@ -117,8 +117,8 @@ def main() -> None:
                    or variant.build == "portable"]
 
     default = results[0]
-    print(f"embedded SmolLM2, {len(requests)} trait answers ({args.league} sample people, prompt {prompt_id()}), "
-          "each variant in its own worker process")
+    print(f"embedded SmolLM2, {len(requests)} trait answers ({args.league} sample people, "
+          f"prompt {settings.prompt_id}), each variant in its own worker process")
     print(f"{'variant':<60}{'first s':>9}{'mean s':>9}{'rest p50':>9}{'× default':>10}  same answers")
     for result in results:
         if "failed" in result:

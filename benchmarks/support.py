@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from personax_platform.arrow_pandas import to_pandas
 from personax_platform.bios.countries import CountryResolver
 from personax_platform.bios.landing import read_raw_bios
 from personax_platform.bios.normalize import normalize_bios
@@ -36,7 +37,7 @@ def full_cohort_bios(workdir: Path) -> dict[str, pd.DataFrame]:
     for league in config.leagues:
         source = config.source(league)
         raw = read_raw_bios(workdir / "landing", source, config.league_to_dataset[league], league)
-        bios[league] = normalize_bios(raw, source, resolver).bios
+        bios[league] = to_pandas(normalize_bios(raw, source, resolver).bios.to_arrow())
     return bios
 
 

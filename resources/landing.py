@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
+import polars as pl
 
 from personax_platform.bios.countries import CountryResolver
 from personax_platform.bios.landing import read_raw_bios
@@ -37,7 +37,7 @@ class LandingResource(dg.ConfigurableResource):
             return self.cohort(dataset).landing_dir
         return Path(self.landing_dir)
 
-    def read_raw_bios(self, league: str) -> pd.DataFrame:
+    def read_raw_bios(self, league: str) -> pl.DataFrame:
         """The league's raw rows; a file that fits another real league's mapping says which."""
         config = self.config()
         others = {other: config.source(other) for other, dataset in config.league_to_dataset.items()

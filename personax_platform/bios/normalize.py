@@ -8,200 +8,248 @@ quarantined with a reason naming the row that was kept.
 A value that parses but cannot be true of a person (a height of 7.6 cm, a weight of 4,535 kg) is a problem of its
 row, judged against the league's plausible ranges (`Quality`): the row is quarantined and the rest of the league
 goes on. Systematic problems are the league-level checks' business (assets/bios.py, the bios GX suite).
+
+The work is column-wise in polars: records are decoded by polars where it reads them exactly as Python's json does, and
+by json otherwise (records.py; values keep their JSON types, which the parsers' messages depend on), each field's
+parser runs once per distinct value (distinct.py), and everything else (calendar features, plausibility, duplicates,
+the quarantine) is expressions and joins. Each problem carries its row and its place among the row's problems, so the
+quarantine lists them in the order the fields are read.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-import pandas as pd
+import polars as pl
 
 from personax_platform.bios import schema
-from personax_platform.bios.categories import majority_vote, parse_face_attribute, parse_gender
-from personax_platform.bios.countries import CountryResolver
-from personax_platform.bios.dates import calendar_features, parse_birth_date
-from personax_platform.bios.errors import FieldError
+from personax_platform.bios.categories import parse_gender
+from personax_platform.bios.countries import Country, CountryResolver
+from personax_platform.bios.dates import parse_birth_date
+from personax_platform.bios.dates_fast import birth_dates_fast
+from personax_platform.bios.distinct import parse_distinct
+from personax_platform.bios.faces import face_attributes
 from personax_platform.bios.identity import person_id
-from personax_platform.bios.missing import is_missing
+from personax_platform.bios.missing import WHITESPACE, is_missing, missing_text
+from personax_platform.bios.records import SCALAR_DTYPES, DecodedObjects, decode_objects, exact_column, python_values
 from personax_platform.bios.units import parse_height_cm, parse_weight_kg
 from personax_platform.config.datasets import Quality, SourceMapping
 
 _TEXT_FIELDS = ("name", "position", "occupation", "description", "image_ref")
+_COUNTRY = pl.Struct({"nationality": pl.String, "latitude": pl.Float64, "longitude": pl.Float64})
+_UNITS = {"height_cm": "cm", "weight_kg": "kg", "birth_year": ""}
+# A problem's place among its row's problems, in the order the fields are read. Images and plausibility have several
+# problems each, ordered within their stage (image, then attribute; then the ranges), so they sit _SUB places apart.
+_IDENTITY, _NAME, _GENDER, _HEIGHT, _WEIGHT, _BIRTH, _NATIONALITY, _IMAGES, _PLAUSIBILITY = range(9)
+_SUB = 1_000_000
+# What str.split() splits on, as a regex (polars' \s is not Python's whitespace).
+_WHITESPACE_RUN = "[" + "".join(f"\\x{{{ord(ch):X}}}" for ch in WHITESPACE) + "]+"
 
 
 @dataclass
 class NormalizedBios:
-    bios: pd.DataFrame
-    rejected: pd.DataFrame
+    bios: pl.DataFrame
+    rejected: pl.DataFrame
     duplicates: int = 0
 
 
-@dataclass
-class _Problems:
-    items: list[tuple[str, Any, str]] = field(default_factory=list)
-
-    def add(self, field_name: str, value: Any, reason: str) -> None:
-        self.items.append((field_name, value, reason))
-
-
-def normalize_bios(raw: pd.DataFrame, source: SourceMapping, countries: CountryResolver,
+def normalize_bios(raw: pl.DataFrame, source: SourceMapping, countries: CountryResolver,
                    quality: Quality | None = None) -> NormalizedBios:
     """`quality` defaults to `Quality()` (the platform's default plausible ranges)."""
     quality = quality or Quality()
     rejected_at = datetime.now(timezone.utc)
-    kept: list[dict] = []
-    rejected: list[dict] = []
-    for row in raw.itertuples(index=False):
-        pid = person_id(row.dataset, row.league, row.source_id) if _present(row.source_id) else None
-        problems = _Problems()
-        canonical = _normalize_row(row, pid, source, countries, problems)
-        _check_plausible(canonical, quality, problems)
-        if problems.items:
-            rejected.extend(_rejections(row, pid, problems, rejected_at))
-        else:
-            kept.append(canonical)
-    winners, losers = _resolve_duplicates(kept)
-    for loser, winner in losers:
-        rejected.append(_rejection(
-            loser["_raw"], loser["person_id"], "person_id", loser["source_id"],
-            f"duplicate of {winner['person_id']}: kept {winner['source_file']}:{winner['source_line']} "
-            "(more complete, or newer file/line)", rejected_at,
-        ))
-    bios = pd.DataFrame([{k: v for k, v in r.items() if k != "_raw"} for r in winners], columns=schema.BIOS.names)
+    rows = _with_person_ids(raw.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)))
+    unreadable = ~missing_text(pl.col("read_error"))
+    readable = rows.filter(~unreadable)
+    canonical, problems = _canonical(readable, source, countries)
+    problems = pl.concat([
+        rows.filter(unreadable).select("row", order=pl.lit(_IDENTITY, pl.Int64), field=pl.lit("record"),
+                                       value=pl.lit(None, pl.String), reason="read_error"),
+        *problems,
+        _implausible(canonical, quality),
+    ]).sort("row", "order", maintain_order=True)
+
+    kept = canonical.join(problems.select("row").unique(), on="row", how="anti", maintain_order="left")
+    ranked = _ranked_by_person(kept)
+    winners = ranked.filter(pl.col("rank") == 0)
+    losers = ranked.filter(pl.col("rank") > 0).join(
+        winners.select("person_id", kept_file="source_file", kept_line="source_line"), on="person_id",
+        maintain_order="left")
+    duplicates = losers.select(
+        "row", field=pl.lit("person_id"), value="source_id",
+        reason=pl.format("duplicate of {}: kept {}:{} (more complete, or newer file/line)",
+                         "person_id", "kept_file", "kept_line"))
+    quarantined = pl.concat([problems.drop("order"), duplicates]).join(
+        rows.select("row", "dataset", "league", "source_file", "source_line", "person_id", "record"),
+        on="row", maintain_order="left")
     return NormalizedBios(
-        bios=bios.sort_values("person_id", kind="stable").reset_index(drop=True),
-        rejected=pd.DataFrame(rejected, columns=schema.REJECTED_BIOS.names),
+        bios=schema.typed(winners.sort("person_id"), schema.BIOS),
+        rejected=schema.typed(quarantined.with_columns(rejected_at=pl.lit(rejected_at)), schema.REJECTED_BIOS),
         duplicates=len(losers),
     )
 
 
-def _normalize_row(row: Any, pid: str | None, source: SourceMapping, countries: CountryResolver,
-                   problems: _Problems) -> dict:
-    if _present(row.read_error):
-        problems.add("record", None, row.read_error)
-        return {}
-    record: dict = json.loads(row.record)
-    if pid is None:
-        missing = [f for f in source.identity if not _present(record.get(f))]
-        problems.add("identity", None, f"missing identity field(s) {missing}: cannot derive a person id")
-
-    def value_of(canonical: str) -> Any:
-        if canonical in source.constants:
-            return source.constants[canonical]
-        mapped = source.fields.get(canonical)
-        if isinstance(mapped, tuple):
-            parts = [str(record[f]).strip() for f in mapped if _present(record.get(f))]
-            return " ".join(parts) or None
-        return record.get(mapped) if mapped else None
-
-    def parse(canonical: str, parser: Any, *args: Any) -> Any:
-        raw_value = value_of(canonical)
-        try:
-            return parser(raw_value, *args)
-        except FieldError as exc:
-            problems.add(canonical, raw_value, exc.reason)
-            return None
-
-    out: dict[str, Any] = {name: None for name in schema.BIOS.names}
-    for name in _TEXT_FIELDS:
-        out[name] = _text(value_of(name))
-    if out["name"] is None:
-        problems.add("name", value_of("name"), "name is missing")
-    out["gender"] = parse("gender", parse_gender)
-    out["height_cm"] = parse("height", parse_height_cm, source.units.height)
-    out["weight_kg"] = parse("weight", parse_weight_kg, source.units.weight)
-    birth = parse("birth_date", parse_birth_date, source.date_formats)
-    if birth is not None:
-        out["birth_date"] = birth
-        out.update(calendar_features(birth))
-    country = parse("nationality", countries.resolve)
-    if country is not None:
-        out.update(nationality=country.iso2, latitude=country.latitude, longitude=country.longitude)
-    if source.images is not None:
-        out.update(_images(record, source, problems))
-    out.update(
-        person_id=pid, dataset=row.dataset, league=row.league, source_id=row.source_id,
-        source_file=row.source_file, source_line=int(row.source_line), loaded_at=row.loaded_at, _raw=row,
-    )
-    return out
+def _with_person_ids(rows: pl.DataFrame) -> pl.DataFrame:
+    """person_id from (dataset, league, source_id), hashed once per distinct identity; null without a source id."""
+    identities = rows.filter(~missing_text(pl.col("source_id"))).select("dataset", "league", "source_id").unique()
+    ids = identities.with_columns(person_id=pl.Series([person_id(*identity) for identity in identities.iter_rows()],
+                                                      dtype=pl.String))
+    return rows.join(ids, on=["dataset", "league", "source_id"], how="left", maintain_order="left")
 
 
-_UNITS = {"height_cm": "cm", "weight_kg": "kg", "birth_year": ""}
+def _canonical(readable: pl.DataFrame, source: SourceMapping,
+               countries: CountryResolver) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """The canonical columns of every readable row, and the problems found reading them."""
+    decoded = decode_objects(readable["record"])
+    # position -> record, for the records polars cannot read exactly
+    records = dict(zip(decoded.inexact, map(json.loads, readable["record"].gather(decoded.inexact))))
+    row = readable["row"]
+    values = {name: _source_values(decoded, records, source, name)
+              for name in (*_TEXT_FIELDS, "gender", "height", "weight", "birth_date", "nationality")}
+    texts = {name: parse_distinct(values[name], _text, pl.String, _text_column) for name in _TEXT_FIELDS}
+    parsed = {
+        "gender": (_GENDER, parse_distinct(values["gender"], parse_gender, pl.String)),
+        "height": (_HEIGHT, parse_distinct(values["height"], lambda v: parse_height_cm(v, source.units.height),
+                                           pl.Float64)),
+        "weight": (_WEIGHT, parse_distinct(values["weight"], lambda v: parse_weight_kg(v, source.units.weight),
+                                           pl.Float64)),
+        "birth_date": (_BIRTH, parse_distinct(values["birth_date"],
+                                              lambda v: parse_birth_date(v, source.date_formats), pl.Date,
+                                              birth_dates_fast(source.date_formats))),
+        "nationality": (_NATIONALITY, parse_distinct(values["nationality"],
+                                                     lambda v: _country(countries.resolve(v)), _COUNTRY)),
+    }
+    columns = readable.select(
+        "row", "person_id", "dataset", "league", "source_id", "source_file", "source_line", "loaded_at",
+    ).with_columns(
+        *[texts[name]["parsed"].alias(name) for name in _TEXT_FIELDS],
+        parsed["gender"][1]["parsed"].alias("gender"),
+        parsed["height"][1]["parsed"].alias("height_cm"),
+        parsed["weight"][1]["parsed"].alias("weight_kg"),
+        parsed["birth_date"][1]["parsed"].alias("birth_date"),
+        parsed["nationality"][1]["parsed"].alias("country"),
+    ).unnest("country").with_columns(**_calendar_features(pl.col("birth_date")))
+
+    problems = [
+        _identity_problems(readable, decoded, records, source),
+        pl.concat([row.to_frame(), texts["name"]], how="horizontal")
+        .filter(pl.col("parsed").is_null())
+        .select("row", order=pl.lit(_NAME, pl.Int64), field=pl.lit("name"), value="value",
+                reason=pl.lit("name is missing")),
+        *[pl.concat([row.to_frame(), result], how="horizontal").filter(pl.col("reason").is_not_null())
+          .select("row", order=pl.lit(order, pl.Int64), field=pl.lit(name), value="value", reason="reason")
+          for name, (order, result) in parsed.items()],
+    ]
+    if source.images is None:
+        return columns.with_columns(_no_face_attributes()), problems
+    images = exact_column(decoded, source.images.field)
+    faces = face_attributes(row, python_values(decoded, source.images.field, records) if images is None else images,
+                            source.images)
+    image_problems = faces.problems.with_columns(order=_IMAGES * _SUB + pl.col("order") + 1)
+    columns = columns.join(faces.columns, on="row", how="left", maintain_order="left")
+    if "image_ref" not in source.fields:
+        columns = columns.with_columns(image_ref=pl.coalesce("first_file", "image_ref"))
+    return columns, [*problems, image_problems]
 
 
-def _check_plausible(canonical: dict, quality: Quality, problems: _Problems) -> None:
-    for column, (low, high) in quality.ranges().items():
-        value = canonical.get(column)
-        if value is not None and not low <= value <= high:
-            unit = _UNITS[column]
-            problems.add(column, value, f"{column} {value:g}{' ' + unit if unit else ''} is outside the plausible "
-                                        f"range [{low:g}, {high:g}] (datasets.yaml `quality.{column}`)")
+def _source_values(decoded: DecodedObjects, records: dict[int, dict], source: SourceMapping,
+                   canonical: str) -> pl.Series | list[Any]:
+    """The raw value of a canonical field in every record: a constant, a source field (as a column where polars holds
+    it exactly), or source fields joined."""
+    if canonical in source.constants:
+        return [source.constants[canonical]] * decoded.length
+    mapped = source.fields.get(canonical)
+    if isinstance(mapped, tuple):
+        columns = [python_values(decoded, field, records) for field in mapped]
+        return [" ".join(str(value).strip() for value in values if not is_missing(value)) or None
+                for values in zip(*columns)]
+    if not mapped:
+        return [None] * decoded.length
+    column = exact_column(decoded, mapped)
+    return column if column is not None and column.dtype in SCALAR_DTYPES else python_values(decoded, mapped, records)
 
 
-def _images(record: dict, source: SourceMapping, problems: _Problems) -> dict:
-    spec = source.images
-    images = record.get(spec.field) or []
-    if not isinstance(images, list):
-        problems.add(spec.field, images, f"expected a list of images, found {type(images).__name__}")
-        return {}
-    votes: dict[str, list[int]] = {attr: [] for attr in schema.FACE_ATTRIBUTES}
-    for index, image in enumerate(images):
-        attributes = (image or {}).get(spec.attributes) or {}
-        for attr in schema.FACE_ATTRIBUTES:
-            try:
-                vote = parse_face_attribute(attributes.get(attr))
-            except FieldError as exc:
-                problems.add(f"{spec.field}[{index}].{spec.attributes}.{attr}", attributes.get(attr), exc.reason)
-                continue
-            if vote is not None:
-                votes[attr].append(vote)
-    out: dict[str, Any] = {"n_images": len(images)}
-    ties = []
-    for attr, values in votes.items():
-        out[attr], tied = majority_vote(values)
-        if tied:
-            ties.append(attr)
-    out["face_attribute_ties"] = ",".join(ties) or None
-    first_file = next((img.get(spec.file) for img in images if isinstance(img, dict) and img.get(spec.file)), None)
-    if first_file and "image_ref" not in source.fields:
-        out["image_ref"] = str(first_file)
-    return out
+def _identity_problems(readable: pl.DataFrame, decoded: DecodedObjects, records: dict[int, dict],
+                       source: SourceMapping) -> pl.DataFrame:
+    """Rows without a person id, naming the identity fields they lack."""
+    lacking = readable.with_row_index("position").filter(pl.col("person_id").is_null())
+    identity = {f: python_values(decoded, f, records) for f in source.identity} if lacking.height else {}
+    reasons = [f"missing identity field(s) {[f for f in source.identity if is_missing(identity[f][i])]}: "
+               "cannot derive a person id" for i in lacking["position"]]
+    return lacking.select("row", order=pl.lit(_IDENTITY, pl.Int64), field=pl.lit("identity"),
+                          value=pl.lit(None, pl.String), reason=pl.Series(reasons, dtype=pl.String))
 
 
-def _resolve_duplicates(rows: list[dict]) -> tuple[list[dict], list[tuple[dict, dict]]]:
-    by_person: dict[str, list[dict]] = {}
-    for row in rows:
-        by_person.setdefault(row["person_id"], []).append(row)
-    winners, losers = [], []
-    for group in by_person.values():
-        ranked = sorted(group, key=_preference, reverse=True)
-        winners.append(ranked[0])
-        losers.extend((loser, ranked[0]) for loser in ranked[1:])
-    return winners, losers
-
-
-def _preference(row: dict) -> tuple:
-    completeness = sum(_present(v) for k, v in row.items() if k != "_raw")
-    return completeness, row["source_file"], row["source_line"]
-
-
-def _rejections(row: Any, pid: str | None, problems: _Problems, at: datetime) -> list[dict]:
-    return [_rejection(row, pid, f, v, reason, at) for f, v, reason in problems.items]
-
-
-def _rejection(row: Any, pid: str | None, field_name: str, value: Any, reason: str, at: datetime) -> dict:
+def _calendar_features(birth_date: pl.Expr) -> dict[str, pl.Expr]:
+    """`dates.calendar_features` as expressions (same float operations, in the same order)."""
+    day_of_year = birth_date.dt.ordinal_day().cast(pl.Int32)
+    days_in_year = pl.when(birth_date.dt.is_leap_year()).then(366.0).otherwise(365.0)
+    angle = 2 * math.pi * (day_of_year - 1).cast(pl.Float64) / days_in_year
     return {
-        "dataset": row.dataset, "league": row.league, "source_file": row.source_file,
-        "source_line": int(row.source_line), "person_id": pid, "field": field_name,
-        "value": None if value is None else str(value), "reason": reason, "record": row.record, "rejected_at": at,
+        "birth_year": birth_date.dt.year().cast(pl.Int32),
+        "birth_month": birth_date.dt.month().cast(pl.Int32),
+        "birth_day": birth_date.dt.day().cast(pl.Int32),
+        "day_of_year": day_of_year,
+        "day_sin": angle.sin(),
+        "day_cos": angle.cos(),
     }
 
 
-def _present(value: Any) -> bool:
-    return not is_missing(value)
+def _implausible(canonical: pl.DataFrame, quality: Quality) -> pl.DataFrame:
+    """Values that parsed but lie outside the league's plausible ranges; the reason is formatted per offending row."""
+    found = []
+    for position, (column, (low, high)) in enumerate(quality.ranges().items()):
+        outside = canonical.filter(pl.col(column).is_not_null() & ~pl.col(column).is_between(low, high))
+        unit = _UNITS[column]
+        found.append(outside.select(
+            "row", order=pl.lit(_PLAUSIBILITY * _SUB + position, pl.Int64), field=pl.lit(column),
+            value=pl.Series([str(value) for value in outside[column]], dtype=pl.String),
+            reason=pl.Series([f"{column} {value:g}{' ' + unit if unit else ''} is outside the plausible range "
+                              f"[{low:g}, {high:g}] (datasets.yaml `quality.{column}`)" for value in outside[column]],
+                             dtype=pl.String)))
+    return pl.concat(found)
+
+
+def _ranked_by_person(kept: pl.DataFrame) -> pl.DataFrame:
+    """Each person's rows, most preferred first (rank 0): most complete, then later file, then later line. Persons
+    come in the order of their first row, as the quarantine lists the losers."""
+    completeness = pl.sum_horizontal([_present(pl.col(name), kept.schema[name]) for name in schema.BIOS.names])
+    return (kept.with_columns(first_row=pl.col("row").min().over("person_id"), completeness=completeness)
+            .sort(["first_row", "completeness", "source_file", "source_line"],
+                  descending=[False, True, True, True], maintain_order=True)
+            .with_columns(rank=pl.int_range(pl.len()).over("person_id")))
+
+
+def _present(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """`not is_missing(value)` for a canonical column: placeholders count as missing in text, NaN in floats."""
+    if dtype == pl.String:
+        return ~missing_text(column)
+    if dtype.is_float():
+        return column.is_not_null() & column.is_not_nan()
+    return column.is_not_null()
+
+
+def _no_face_attributes() -> list[pl.Expr]:
+    return [pl.lit(None, pl.Int32).alias("n_images"), pl.lit(None, pl.String).alias("face_attribute_ties"),
+            *[pl.lit(None, pl.Int8).alias(attr) for attr in schema.FACE_ATTRIBUTES]]
+
+
+def _country(country: Country | None) -> dict[str, Any] | None:
+    if country is None:
+        return None
+    return {"nationality": country.iso2, "latitude": country.latitude, "longitude": country.longitude}
 
 
 def _text(value: Any) -> str | None:
-    return " ".join(str(value).split()) if _present(value) else None
+    return " ".join(str(value).split()) if not is_missing(value) else None
+
+
+def _text_column(values: pl.Series) -> pl.Series:
+    """`_text` for a text column; null (left to `_text`) for placeholders and other types."""
+    if values.dtype != pl.String:
+        return pl.Series(values.name, [None] * len(values), dtype=pl.String)
+    spaced = values.str.replace_all(_WHITESPACE_RUN, " ").str.strip_chars(" ")
+    return values.to_frame().select(pl.when(~missing_text(pl.col(values.name))).then(spaced)).to_series()

@@ -4,6 +4,7 @@ Writing through an explicit schema keeps every league partition identically type
 face attributes, and without a schema those all-null columns would be written with Arrow's `null` type.
 """
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 
 from personax_platform.arrow_pandas import to_pandas
@@ -50,3 +51,13 @@ REJECTED_BIOS = pa.schema([
 def typed_frame(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
     """`df` with exactly the schema's columns and types: what is validated is what is stored."""
     return to_pandas(pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False))
+
+
+def polars_schema(schema: pa.Schema) -> pl.Schema:
+    """The polars dtypes the Arrow schema's columns take (strings, Int64, Date, Datetime("us", "UTC"), ...)."""
+    return pl.from_arrow(schema.empty_table()).schema
+
+
+def typed(df: pl.DataFrame, schema: pa.Schema) -> pl.DataFrame:
+    """`df` with exactly the schema's columns and types, as the warehouse stores them."""
+    return df.select(schema.names).cast(dict(polars_schema(schema)))

@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from personax_platform.bios import schema
 from personax_platform.bios.countries import CountryResolver
 from personax_platform.bios.landing import read_raw_bios
-from personax_platform.bios.normalize import normalize_bios
+from personax_platform.bios.normalize import NormalizedBios, normalize_bios
 from personax_platform.config.datasets import Quality, SourceMapping
 
 ATHLETES = SourceMapping(
@@ -34,7 +35,8 @@ def _normalize(tmp_path: Path, source: SourceMapping, files: dict[str, str]):
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     raw = read_raw_bios(tmp_path, source, "athlepersona", "nba")
-    return normalize_bios(raw, source, CountryResolver({"England": "GB"}))
+    out = normalize_bios(raw, source, CountryResolver({"England": "GB"}))
+    return NormalizedBios(out.bios.to_pandas(), out.rejected.to_pandas(), out.duplicates)
 
 
 def test_a_clean_row_becomes_one_canonical_person(tmp_path):
@@ -44,7 +46,8 @@ def test_a_clean_row_becomes_one_canonical_person(tmp_path):
     assert person["name"] == "Łukasz Ñúñez" and person["gender"] == "male" and person["position"] == "G"
     assert person["height_cm"] == pytest.approx(188.0, abs=0.1)
     assert person["weight_kg"] == pytest.approx(99.8, abs=0.1)
-    assert (person["birth_year"], person["birth_month"], person["birth_day"], person["day_of_year"]) == (1988, 3, 14, 74)
+    born = (person["birth_year"], person["birth_month"], person["birth_day"], person["day_of_year"])
+    assert born == (1988, 3, 14, 74)
     assert person["nationality"] == "PL" and 45 < person["latitude"] < 56
     assert person["person_id"].startswith("px-") and (person["source_file"], person["source_line"]) == ("r.csv", 2)
 
@@ -149,4 +152,39 @@ def test_plausible_ranges_come_from_the_quality_passed_in(tmp_path):
     assert len(_normalize(tmp_path, ATHLETES, {"r.csv": tall}).bios) == 1
     raw = read_raw_bios(tmp_path, ATHLETES, "athlepersona", "nba")
     strict = normalize_bios(raw, ATHLETES, CountryResolver({}), Quality(height_cm=(150, 220)))
-    assert strict.bios.empty and "[150, 220]" in strict.rejected["reason"][0]
+    assert strict.bios.is_empty() and "[150, 220]" in strict.rejected["reason"][0]
+
+
+def test_canonical_and_quarantine_tables_have_the_registered_types(tmp_path):
+    (tmp_path / "r.csv").write_text(HEADER + "1,A,B,1990-01-01,6-2,200,Poland,G\n2,C,D,1990-01-01,six,200,Poland,G\n")
+    out = normalize_bios(read_raw_bios(tmp_path, ATHLETES, "athlepersona", "nba"), ATHLETES, CountryResolver({}))
+    assert out.bios.schema == schema.polars_schema(schema.BIOS)
+    assert out.rejected.schema == schema.polars_schema(schema.REJECTED_BIOS)
+
+
+def test_a_rows_problems_are_listed_in_the_order_its_fields_are_read_and_duplicates_last(tmp_path):
+    out = _normalize(tmp_path, ATHLETES, {
+        "a.csv": HEADER + "1,A,B,1990-01-01,6-0,200,USA,G\n"
+                          "2,,,someday,six,heavy,Atlantis,G\n"
+                          "1,A,B,1990-01-01,6-0,,USA,G\n",
+    })
+    assert out.rejected["field"].tolist() == ["name", "height", "weight", "birth_date", "nationality", "person_id"]
+    assert out.rejected["source_line"].tolist() == [3, 3, 3, 3, 3, 4]
+
+
+def test_json_values_are_read_by_their_type_not_their_text(tmp_path):
+    images = [{"file": "a.jpg", "attrs": {"Big_Nose": 1.0, "Big_Lips": "1.0", "Oval_Face": True}}]
+    lines = [json.dumps({"qid": "Q1", "label": "A", "sex": "f", "images": images}),
+             json.dumps({"qid": "Q2", "label": "B", "sex": True, "images": []})]
+    out = _normalize(tmp_path, CELEBS, {"c.jsonl": "\n".join(lines) + "\n"})
+    problems = out.rejected.set_index("field")["reason"]
+    assert list(problems.index) == ["images[0].attrs.Big_Lips", "gender"]
+    assert "face attribute '1.0'" in problems.iloc[0] and "unknown gender 'True'" in problems.iloc[1]
+
+
+def test_a_value_repeated_across_rows_is_judged_the_same_on_every_row(tmp_path):
+    countries = ["Poland", "Atlantis"] * 3
+    rows = "".join(f"{i},A{i},B,1990-01-01,6-2,200,{country},G\n" for i, country in enumerate(countries))
+    out = _normalize(tmp_path, ATHLETES, {"r.csv": HEADER + rows})
+    assert out.bios["nationality"].tolist() == ["PL"] * 3
+    assert out.rejected["value"].tolist() == ["Atlantis"] * 3 and out.rejected["source_line"].tolist() == [3, 5, 7]

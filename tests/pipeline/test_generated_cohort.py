@@ -37,14 +37,14 @@ def normalised(cohort) -> dict[str, object]:
 
 def test_full_cohorts_normalise_without_rejections(normalised):
     for league, result in normalised.items():
-        assert result.rejected.empty, f"{league}: {result.rejected[['field', 'reason']].head().to_dict('records')}"
+        assert result.rejected.is_empty(), f"{league}: {result.rejected.select('field', 'reason').head().to_dicts()}"
     sizes = {ds: sum(len(normalised[lg].bios) for lg in cfg.leagues) for ds, cfg in REAL_DATASETS.items()}
     assert sizes == {"athlepersona": 4181, "celebpersona": 9444}
 
 
 def test_canonical_values_equal_the_generator_truth(cohort, normalised):
     truth = pd.read_parquet(cohort / "truth.parquet").set_index("person_id")
-    people = pd.concat([r.bios for r in normalised.values()]).set_index("person_id")
+    people = pd.concat([r.bios.to_pandas() for r in normalised.values()]).set_index("person_id")
     assert set(people.index) == set(truth.index)
     truth = truth.loc[people.index]
     for column in ["nationality", "birth_year", "birth_month", "birth_day", "day_of_year", "gender"]:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from personax_platform.arrow_pandas import to_pandas
 from personax_platform.bios.countries import CountryResolver
 from personax_platform.bios.landing import read_raw_bios
 from personax_platform.bios.normalize import normalize_bios
@@ -32,7 +33,7 @@ def bios() -> pd.DataFrame:
     config = load_config()
     source = config.source("celebrities")
     raw = read_raw_bios(SAMPLE_LANDING, source, "celebpersona", "celebrities")
-    return normalize_bios(raw, source, CountryResolver(config.country_aliases)).bios
+    return to_pandas(normalize_bios(raw, source, CountryResolver(config.country_aliases)).bios.to_arrow())
 
 
 def _inputs(bios: pd.DataFrame) -> dict[str, pd.DataFrame]:

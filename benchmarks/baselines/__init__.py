@@ -1,0 +1,1 @@
+"""Frozen implementations that benchmarks measure the platform against."""
