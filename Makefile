@@ -69,6 +69,8 @@ bench: install-test
 	$(BIN)/python -m benchmarks.text_embeddings
 	$(BIN)/python -m benchmarks.text_encoders
 	$(BIN)/python -m benchmarks.level1_independence
+	$(BIN)/python -m benchmarks.bios_ingestion
+	$(BIN)/python -m benchmarks.trait_parsing
 
 ## Re-resolve the pinned set into requirements.lock (see README, "Upgrading dependencies").
 lock:

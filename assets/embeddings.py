@@ -110,11 +110,11 @@ def text_embeddings(context: dg.AssetExecutionContext, encoder: TextEncoderResou
     })
 
 
-def _face_parameters() -> dict:
+def _face_parameters(_resources: object) -> dict:
     return {"face_statuses": FACE_STATUSES}
 
 
-def _text_parameters() -> dict:
+def _text_parameters(_resources: object) -> dict:
     return {"text_statuses": ["ok", "no_description"]}
 
 

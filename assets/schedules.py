@@ -8,7 +8,6 @@ import dagster as dg
 from assets.bios import BIOS
 from assets.jobs import traits_job
 from assets.traits import TRAIT_TEXTS
-from personax_platform.config.datasets import load_config
 from personax_platform.traits.freshness import inference_gaps
 from resources.llm import LLMResource
 from resources.warehouse import WarehouseResource, table_ref
@@ -19,7 +18,7 @@ from resources.warehouse import WarehouseResource, table_ref
                          "person × model answers (prompt edits, new people, provider outages).")
 def traits_daily_recheck(context: dg.ScheduleEvaluationContext, llm: LLMResource, warehouse: WarehouseResource):
     lake = warehouse.lakehouse()
-    prompt, config = llm.prompt(), load_config()
+    prompt, config = llm.prompt(), llm.platform_config()
     bios_ref, texts_ref = table_ref(BIOS), table_ref(TRAIT_TEXTS)
     stored_bios, stored_texts = set(lake.partitions(bios_ref)), set(lake.partitions(texts_ref))
     requests, skipped = [], []
@@ -28,7 +27,7 @@ def traits_daily_recheck(context: dg.ScheduleEvaluationContext, llm: LLMResource
             skipped.append(f"{league}: no bios yet")
             continue
         people = lake.read_partitions(bios_ref, [league])["person_id"]
-        texts = lake.read_partitions(texts_ref, [league]) if league in stored_texts else None
+        texts = lake.read_frame(texts_ref, [league]) if league in stored_texts else None
         models = [m.name for m in llm.models(config.league_to_dataset[league])]
         gaps = inference_gaps(texts, people, prompt.sha, models)
         if gaps.needs_run:

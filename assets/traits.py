@@ -4,31 +4,33 @@
 (and what depends on it) stale when either changes; only requests whose rendered text changed reach an LLM, because
 every response is cached under the hash of its rendered request.
 """
-import hashlib
 import warnings
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 from pydantic import Field
 
 from assets.bios import BIOS
 from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata
 from assets.partitions import (
-    dataset_kind, dataset_of, dataset_partitions, is_known_truth, league_partitions, league_to_dataset,
+    dataset_kind,
+    dataset_of,
+    dataset_partitions,
+    is_known_truth,
+    league_partitions,
+    league_to_dataset,
 )
-from assets.pools import llm_pool
+from assets.pools import LLM_POOL
 from expectations.asset_checks import gx_asset_check
-from personax_platform import settings
-from personax_platform.config.datasets import REPO_ROOT, load_config
 from personax_platform.known_truth.cohort import SIMULATED_NOTICE
 from personax_platform.llm.embedded import DEMO_DISCLAIMER
-from personax_platform.llm.models import load_models, models_path
-from personax_platform.prompts import current_prompts_dir, load_prompt
 from personax_platform.traits import schema
-from personax_platform.traits.aggregate import agreement, aggregate_scores
+from personax_platform.traits.aggregate import agreement
 from personax_platform.traits.constants import TRAITS
 from personax_platform.traits.freshness import inference_gaps
 from personax_platform.traits.inference import (
+    aggregated_table,
     build_requests,
     long_scores,
     merge_prompt_versions,
@@ -36,6 +38,7 @@ from personax_platform.traits.inference import (
     texts_table,
 )
 from resources.llm import LLMResource
+from resources.settings import SETTINGS
 from resources.warehouse import WarehouseResource, table_ref
 
 GROUP = "traits"
@@ -44,19 +47,6 @@ TRAIT_TEXTS = dg.AssetKey([GROUP, "trait_texts"])
 TRAIT_SCORES = dg.AssetKey([GROUP, "trait_scores"])
 AGGREGATED_TRAITS = dg.AssetKey([GROUP, "aggregated_traits"])
 TRAIT_AGREEMENT = dg.AssetKey([GROUP, "trait_agreement"])
-
-
-def _inference_code_version() -> str:
-    """Changes when the active prompt's content or the model list changes: the trigger for re-inference."""
-    prompt = load_prompt(settings.prompt_id(), current_prompts_dir())
-    config = load_config()
-    models = [m.model_dump(exclude={"api_key_env", "rpm", "tpm", "max_concurrency", "timeout_s", "max_retries"})
-              for m in load_models(models_path())]
-    # The known-truth cohorts' simulated raters are part of the model list too.
-    raters = [REPO_ROOT / config.datasets[d].known_truth.raters for d in config.known_truth_datasets]
-    models += [m.model_dump(include={"name", "model", "temperature", "max_tokens", "seed", "extra"})
-               for path in raters for m in load_models(path)]
-    return hashlib.sha256(f"{prompt.sha}|{models}".encode()).hexdigest()[:16]
 
 
 # Re-infer when bios change (eager) or when the prompt or model list changes (the code version); the
@@ -85,11 +75,12 @@ class TraitTextsConfig(dg.Config):
     ins={"people": dg.AssetIn(key=BIOS)},
     group_name=GROUP,
     partitions_def=league_partitions,
-    code_version=_inference_code_version(),
+    # The same settings built the llm resource (definitions.py); the asset records the resource's own version.
+    code_version=SETTINGS.inference_version(),
     automation_condition=REINFER_WHEN_INPUTS_CHANGE,
     owners=OWNERS,
     kinds={"litellm", "python", "parquet"},
-    pool=llm_pool(),
+    pool=LLM_POOL,
     description=(
         "One row per person × model × prompt version: the model's Big Five behaviour-trait description, its raw "
         "answer and provenance (model version, prompt id/sha, request hash, tokens, cost, latency, cache hit, run). "
@@ -109,9 +100,19 @@ def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm
     current = texts_table(results, prompt)
     lake = warehouse.lakehouse()
     ref, league = table_ref(TRAIT_TEXTS), context.partition_key
-    previous = lake.read_partitions(ref, [league]) if league in lake.partitions(ref) else None
+    previous = lake.read_frame(ref, [league]) if league in lake.partitions(ref) else None
     table = merge_prompt_versions(previous, current, prompt.sha)
-    return dg.Output(table, metadata=_inference_metadata(current, llm, dataset))
+    return dg.Output(table, metadata={**_inference_metadata(current, llm, dataset), **_version_metadata(context, llm)})
+
+
+def _version_metadata(context: dg.AssetExecutionContext, llm: LLMResource) -> dict:
+    """What this run asked, next to the code version the UI compares: they differ only when the llm resource was
+    overridden (a test, the launchpad), and then the asset's staleness does not describe this run."""
+    asked, declared = llm.inference_version(), context.assets_def.code_versions_by_key[context.asset_key]
+    if asked != declared:
+        context.log.warning(f"the llm resource asks inference version {asked}, the asset's code version is "
+                            f"{declared} (the settings'): staleness in the UI does not describe this run")
+    return {"inference_version": asked}
 
 
 def _chosen_people(people: pd.DataFrame, config: TraitTextsConfig) -> pd.DataFrame:
@@ -122,26 +123,28 @@ def _chosen_people(people: pd.DataFrame, config: TraitTextsConfig) -> pd.DataFra
         people.columns]
 
 
-def _inference_metadata(current: pd.DataFrame, llm: LLMResource, dataset: str) -> dict:
-    failed = current[current["status"] != "ok"]
-    fresh = current[~current["cache_hit"]]
-    latency = fresh["latency_s"].dropna()
+def _inference_metadata(current: pl.DataFrame, llm: LLMResource, dataset: str) -> dict:
+    failed = current.filter(pl.col("status") != "ok")
+    fresh = current.filter(~pl.col("cache_hit"))
+    latency = fresh["latency_s"].drop_nulls()
+    # The UI's tables and previews are rendered by the pandas helpers of assets/metadata.py.
     metadata = {
-        **table_metadata(current, ["person_id", "model", "status", "description", "cache_hit", "latency_s"],
-                         schema.TRAIT_TEXTS),
+        **table_metadata(current.to_pandas(), ["person_id", "model", "status", "description", "cache_hit",
+                                               "latency_s"], schema.TRAIT_TEXTS),
         "requests": len(current),
         "cache_hits": int(current["cache_hit"].sum()),
         "new_calls": len(fresh),
         "failures": len(failed),
         "failures_by_reason": dg.MetadataValue.md(
-            counts_table(failed["failure_reason"].str.slice(0, 80).value_counts(), "reason")),
-        "input_tokens": int(fresh["input_tokens"].fillna(0).sum()),
-        "output_tokens": int(fresh["output_tokens"].fillna(0).sum()),
+            counts_table(_value_counts(failed["failure_reason"].str.slice(0, 80)), "reason")),
+        "input_tokens": int(fresh["input_tokens"].fill_null(0).sum()),
+        "output_tokens": int(fresh["output_tokens"].fill_null(0).sum()),
         "cost_usd": float(fresh["cost_usd"].sum()),
-        "latency_p50_s": float(latency.quantile(0.5)) if len(latency) else float("nan"),
-        "latency_p95_s": float(latency.quantile(0.95)) if len(latency) else float("nan"),
+        "latency_p50_s": float(latency.quantile(0.5, "linear")) if len(latency) else float("nan"),
+        "latency_p95_s": float(latency.quantile(0.95, "linear")) if len(latency) else float("nan"),
         "sample_descriptions": dg.MetadataValue.md(
-            markdown_table(current.loc[current["status"] == "ok", ["model", "description"]], rows=3)),
+            markdown_table(current.filter(pl.col("status") == "ok").select("model", "description").to_pandas(),
+                           rows=3)),
     }
     if is_known_truth(dataset):
         metadata["notice"] = SIMULATED_NOTICE
@@ -165,30 +168,38 @@ def _inference_metadata(current: pd.DataFrame, llm: LLMResource, dataset: str) -
         "and reason, never guessed scores."
     ),
 )
-def trait_scores(context: dg.AssetExecutionContext, llm: LLMResource, texts: pd.DataFrame) -> dg.Output:
+def trait_scores(context: dg.AssetExecutionContext, llm: LLMResource, texts: pl.DataFrame) -> dg.Output:
     scores = scores_table(texts, llm.prompt())
+    answered = long_scores(scores)
     return dg.Output(scores, metadata={
         **simulated_notice(dataset_of(context.partition_key)),
-        **table_metadata(scores, None, schema.TRAIT_SCORES),
-        "status": dg.MetadataValue.md(counts_table(scores["status"].value_counts(), "status")),
-        "insufficient_information_rate": _zero_rate(long_scores(scores)),
+        **table_metadata(scores.to_pandas(), None, schema.TRAIT_SCORES),
+        "status": dg.MetadataValue.md(counts_table(_value_counts(scores["status"]), "status")),
+        "insufficient_information_rate": _zero_rate(answered),
         "parse_failure_rate": float((scores["status"] == "parse_failed").mean()) if len(scores) else float("nan"),
-        "score_distribution": dg.MetadataValue.md(_distribution(long_scores(scores))),
+        "score_distribution": dg.MetadataValue.md(_distribution(answered)),
     })
 
 
-def _zero_rate(answered: pd.DataFrame) -> float:
+def _value_counts(values: pl.Series) -> pd.Series:
+    """Counts of the non-null values, most frequent first, as assets/metadata.py's counts_table takes them."""
+    return values.to_pandas().value_counts()
+
+
+def _zero_rate(answered: pl.DataFrame) -> float:
     """The paper's hesitation rate: share of parsed trait scores that are 0 (insufficient information)."""
     return float((answered["score"] == 0).mean()) if len(answered) else float("nan")
 
 
-def _distribution(answered: pd.DataFrame) -> str:
+def _distribution(answered: pl.DataFrame) -> str:
     """Trait × score counts, as the UI's score histogram (0 = insufficient information)."""
-    if answered.empty:
+    if answered.is_empty():
         return "No parsed scores."
-    counts = pd.crosstab(answered["trait"], answered["score"]).reindex(list(TRAITS), fill_value=0)
-    counts.columns = [f"score {c}" for c in counts.columns]
-    return markdown_table(counts.reset_index(), rows=len(counts))
+    counts = (answered.group_by("trait", "score").len().sort("score")
+              .pivot(on="score", index="trait", values="len")
+              .rename(lambda c: c if c == "trait" else f"score {c}"))
+    counts = pl.DataFrame({"trait": TRAITS}).join(counts, on="trait", how="left", maintain_order="left").fill_null(0)
+    return markdown_table(counts.to_pandas(), rows=len(counts))
 
 
 @dg.asset(
@@ -206,14 +217,12 @@ def _distribution(answered: pd.DataFrame) -> str:
         "is in the metadata."
     ),
 )
-def aggregated_traits(context: dg.AssetExecutionContext, scores: pd.DataFrame) -> dg.Output:
-    long = long_scores(scores)
-    people = scores[["person_id", "dataset", "league", "prompt_sha"]].drop_duplicates("person_id")
-    aggregated = aggregate_scores(long).merge(people, on="person_id", how="left")[schema.AGGREGATED_TRAITS.names]
+def aggregated_traits(context: dg.AssetExecutionContext, scores: pl.DataFrame) -> dg.Output:
+    aggregated = aggregated_table(scores)
     return dg.Output(aggregated, metadata={
         **simulated_notice(dataset_of(context.partition_key)),
-        **table_metadata(aggregated, None, schema.AGGREGATED_TRAITS),
-        "agreement": dg.MetadataValue.md(markdown_table(agreement(long), rows=10)),
+        **table_metadata(aggregated.to_pandas(), None, schema.AGGREGATED_TRAITS),
+        "agreement": dg.MetadataValue.md(markdown_table(agreement(long_scores(scores)).to_pandas(), rows=10)),
     })
 
 
@@ -232,34 +241,34 @@ def aggregated_traits(context: dg.AssetExecutionContext, scores: pd.DataFrame) -
         "NaN with a reason where a statistic is undefined (e.g. a single configured model)."
     ),
 )
-def trait_agreement(context: dg.AssetExecutionContext, scores: pd.DataFrame) -> dg.Output:
-    table = agreement(long_scores(scores))
-    table.insert(0, "dataset", context.partition_key)
-    table["models"] = ",".join(sorted(scores["model"].unique()))
-    table["prompt_sha"] = ",".join(sorted(scores["prompt_sha"].unique()))
+def trait_agreement(context: dg.AssetExecutionContext, scores: pl.DataFrame) -> dg.Output:
+    table = agreement(long_scores(scores)).select(
+        pl.lit(context.partition_key).alias("dataset"),
+        pl.all(),
+        models=pl.lit(",".join(sorted(scores["model"].unique()))),
+        prompt_sha=pl.lit(",".join(sorted(scores["prompt_sha"].unique()))),
+    )
+    pooled_alpha = table["krippendorff_alpha"][-1]
     return dg.Output(table, metadata={
         **simulated_notice(context.partition_key),
-        **table_metadata(table),
-        "agreement": dg.MetadataValue.md(markdown_table(table.drop(columns=["dataset", "prompt_sha"]), rows=10)),
-        "pooled_krippendorff_alpha": float(table["krippendorff_alpha"].iloc[-1]),
+        **table_metadata(table.to_pandas(), None, schema.TRAIT_AGREEMENT),
+        "agreement": dg.MetadataValue.md(markdown_table(table.drop("dataset", "prompt_sha").to_pandas(), rows=10)),
+        "pooled_krippendorff_alpha": float("nan") if pooled_alpha is None else pooled_alpha,
     })
 
 
-def _suite_parameters() -> dict:
-    """Read when a check runs, so changed thresholds apply to re-run checks without a code reload."""
+def _suite_parameters(resources: object) -> dict:
+    """The thresholds come from the llm resource the check runs with (definitions.py sets them from the settings)."""
+    llm: LLMResource = resources.llm
     return {"traits_statuses": ["ok", "llm_failed", "parse_failed"], "text_statuses": ["ok", "failed"],
-            "min_ok_share": 1.0 - settings.max_failure_rate(),
-            "min_informative_share": 1.0 - settings.max_insufficient_rate()}
+            "min_ok_share": 1.0 - llm.max_failure_rate, "min_informative_share": 1.0 - llm.max_insufficient_rate}
 
 
-trait_texts_check = gx_asset_check(TRAIT_TEXTS, blocking=False, parameters=_suite_parameters,
-                                   partitions_def=league_partitions)
-trait_scores_check = gx_asset_check(TRAIT_SCORES, blocking=True, parameters=_suite_parameters,
-                                    partitions_def=league_partitions)
-trait_scores_hesitation_check = gx_asset_check(TRAIT_SCORES, suite="hesitation", blocking=False,
-                                               parameters=_suite_parameters, partitions_def=league_partitions)
-aggregated_traits_check = gx_asset_check(AGGREGATED_TRAITS, blocking=True, parameters=_suite_parameters,
-                                         partitions_def=league_partitions)
+_THRESHOLDS = {"parameters": _suite_parameters, "required_resource_keys": {"llm"}, "partitions_def": league_partitions}
+trait_texts_check = gx_asset_check(TRAIT_TEXTS, blocking=False, **_THRESHOLDS)
+trait_scores_check = gx_asset_check(TRAIT_SCORES, blocking=True, **_THRESHOLDS)
+trait_scores_hesitation_check = gx_asset_check(TRAIT_SCORES, suite="hesitation", blocking=False, **_THRESHOLDS)
+aggregated_traits_check = gx_asset_check(AGGREGATED_TRAITS, blocking=True, **_THRESHOLDS)
 
 
 # Partitioned asset checks are a Dagster preview feature (pinned version; tests pin the behaviour).
@@ -271,7 +280,7 @@ with warnings.catch_warnings():
         additional_ins={"people": dg.AssetIn(key=BIOS)},
         description="Backstop for Dagster's staleness gaps on partitioned assets: fails when a person × configured "
                     "model has answers from earlier prompt versions only. Also reports never-rated and failed pairs.")
-    def trait_texts_prompt_is_current(llm: LLMResource, trait_texts: pd.DataFrame,
+    def trait_texts_prompt_is_current(llm: LLMResource, trait_texts: pl.DataFrame,
                                       people: pd.DataFrame) -> dg.AssetCheckResult:
         prompt = llm.prompt()
         models = llm.models(people["dataset"].iloc[0]) if len(people) else []

@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
+import polars as pl
 from causallearn.utils.cit import CIT
 from causallearn.utils.KCI.GaussianKernel import GaussianKernel
 from causallearn.utils.KCI.KCI import KCI_UInd
@@ -69,7 +70,8 @@ def level1_frame(n: int, seed: int) -> tuple[pd.DataFrame, list[Variable], list[
             frame[f"{model}_{trait}"] = score
             long.append(pd.DataFrame({"person_id": people["source_id"], "model": model, "trait": trait,
                                       "score": score}))
-    aggregated = aggregate_scores(pd.concat(long)).pivot(index="person_id", columns="trait", values="score")
+    aggregated = aggregate_scores(pl.from_pandas(pd.concat(long))).to_pandas().pivot(index="person_id", columns="trait",
+                                                                                  values="score")
     for trait in TRAITS:
         frame[f"aggregated_{trait}"] = aggregated.loc[people["source_id"], trait].to_numpy()
     for column, share in GAPS.items():

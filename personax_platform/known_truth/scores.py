@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import polars as pl
 from scipy.stats import spearmanr
 
 from personax_platform.known_truth.metrics import AGGREGATED, long_metrics
@@ -103,7 +104,7 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, str]:
 
 def rater_agreement(scores: pd.DataFrame) -> pd.DataFrame:
     """traits/aggregate.py `agreement` over the parsed answers: per trait and pooled, 0s treated as missing."""
-    return agreement(long_scores(scores))
+    return agreement(long_scores(pl.from_pandas(scores))).to_pandas()
 
 
 def score_metrics(table: pd.DataFrame, agreement_table: pd.DataFrame) -> pd.DataFrame:

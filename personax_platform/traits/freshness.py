@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import pandas as pd
+import polars as pl
 
 
 @dataclass(frozen=True)
@@ -32,24 +32,22 @@ class InferenceGaps:
         return ", ".join(parts) + f" of {self.expected} person × model pairs" if parts else "up to date"
 
 
-def inference_gaps(texts: pd.DataFrame | None, person_ids: Collection[str], prompt_sha: str,
+def inference_gaps(texts: pl.DataFrame | None, person_ids: Collection[str], prompt_sha: str,
                    models: Collection[str]) -> InferenceGaps:
     """Compare a partition's `traits.trait_texts` rows (None when never materialized) with what is owed."""
-    expected = {(person, model) for person in person_ids for model in models}
-    if texts is None or texts.empty:
-        return InferenceGaps(expected=len(expected), stale=0, unrated=len(expected), failed=0)
-    mine = texts[texts["person_id"].isin(set(person_ids)) & texts["model"].isin(set(models))]
-    current = mine[mine["prompt_sha"] == prompt_sha]
-    answered_now = _pairs(current)
-    answered_ever = _pairs(mine)
-    failed = _pairs(current[current["status"] != "ok"])
-    return InferenceGaps(
-        expected=len(expected),
-        stale=len((answered_ever - answered_now) & expected),
-        unrated=len(expected - answered_ever),
-        failed=len(failed & expected),
+    people, configured = set(person_ids), set(models)
+    expected = len(people) * len(configured)
+    if texts is None or texts.is_empty():
+        return InferenceGaps(expected=expected, stale=0, unrated=expected, failed=0)
+    current = pl.col("prompt_sha") == prompt_sha
+    pairs = (
+        texts.filter(pl.col("person_id").is_in(list(people)) & pl.col("model").is_in(list(configured)))
+        .group_by("person_id", "model")
+        .agg(answered_now=current.any(), failed=(current & pl.col("status").ne_missing("ok")).any())
     )
-
-
-def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
-    return set(zip(frame["person_id"], frame["model"]))
+    return InferenceGaps(
+        expected=expected,
+        stale=pairs.filter(~pl.col("answered_now")).height,
+        unrated=expected - pairs.height,
+        failed=pairs["failed"].sum(),
+    )

@@ -8,14 +8,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+import polars as pl
 
 from personax_platform.llm.client import LLMResult
 from personax_platform.llm.models import ModelConfig
 from personax_platform.llm.request import LLMRequest
 from personax_platform.prompts import PromptTemplate, render_messages
 from personax_platform.traits import schema
+from personax_platform.traits.aggregate import aggregate_scores
 from personax_platform.traits.constants import TRAITS
-from personax_platform.traits.parse import AnswerParseError, parse_answer
+from personax_platform.traits.parse import parse_answer
+from personax_platform.traits.parse_column import REASON, parse_scores
+
+_TEXTS_SCHEMA = pl.from_arrow(schema.TRAIT_TEXTS.empty_table()).schema
+_SCORES_SCHEMA = pl.from_arrow(schema.TRAIT_SCORES.empty_table()).schema
+_KEYS = ("person_id", "dataset", "league", "model", "prompt_id", "prompt_sha")
+_ROW = "row"  # keeps scores_table's rows in the order of the texts, failures included
 
 
 def build_requests(people: pd.DataFrame, prompt: PromptTemplate, models: Sequence[ModelConfig],
@@ -34,7 +42,7 @@ def build_requests(people: pd.DataFrame, prompt: PromptTemplate, models: Sequenc
     return requests
 
 
-def texts_table(results: Sequence[LLMResult], prompt: PromptTemplate) -> pd.DataFrame:
+def texts_table(results: Sequence[LLMResult], prompt: PromptTemplate) -> pl.DataFrame:
     """`traits.trait_texts` rows for the active prompt; a failed request stays visible with its reason."""
     rows = []
     for r in results:
@@ -51,36 +59,43 @@ def texts_table(results: Sequence[LLMResult], prompt: PromptTemplate) -> pd.Data
             "latency_s": r.latency_s, "attempts": r.attempts, "cache_hit": r.cache_hit, "run_id": r.run_id,
             "started_at": r.started_at, "finished_at": r.finished_at,
         })
-    return pd.DataFrame(rows, columns=schema.TRAIT_TEXTS.names)
+    return pl.DataFrame(rows, schema=_TEXTS_SCHEMA)
 
 
-def merge_prompt_versions(previous: pd.DataFrame | None, current: pd.DataFrame, prompt_sha: str) -> pd.DataFrame:
+def merge_prompt_versions(previous: pl.DataFrame | None, current: pl.DataFrame, prompt_sha: str) -> pl.DataFrame:
     """The new rows of the active prompt plus every earlier prompt version's rows, untouched."""
-    if previous is None or previous.empty:
+    if previous is None or previous.is_empty():
         return current
-    older = previous[previous["prompt_sha"] != prompt_sha]
-    return pd.concat([older, current], ignore_index=True) if len(older) else current
+    older = previous.filter(pl.col("prompt_sha").ne_missing(prompt_sha))
+    # The stored rows may come back with other widths of the same types (e.g. large strings): the schema decides.
+    return pl.concat([older.cast(_TEXTS_SCHEMA), current]) if len(older) else current
 
 
-def scores_table(texts: pd.DataFrame, prompt: PromptTemplate) -> pd.DataFrame:
+def scores_table(texts: pl.DataFrame, prompt: PromptTemplate) -> pl.DataFrame:
     """`traits.trait_scores`: the active prompt's answers parsed into five scores; failures keep their reason."""
-    rows = []
-    for t in texts[texts["prompt_sha"] == prompt.sha].to_dict("records"):
-        row = {k: t[k] for k in ("person_id", "dataset", "league", "model", "prompt_id", "prompt_sha")}
-        row.update(status="ok", reason=None, **{trait: None for trait in TRAITS})
-        if t["status"] != "ok":
-            row.update(status="llm_failed", reason=t["failure_reason"])
-        else:
-            try:
-                row.update(parse_answer(t["raw_response"], prompt).scores)
-            except AnswerParseError as exc:
-                row.update(status="parse_failed", reason=exc.reason)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=schema.TRAIT_SCORES.names)
+    current = (texts.select(*_KEYS, "status", "failure_reason", "raw_response")
+               .filter(pl.col("prompt_sha") == prompt.sha).with_row_index(_ROW))
+    ok = current.filter(pl.col("status").eq_missing("ok"))
+    parsed = pl.concat([ok.select(_ROW), parse_scores(ok["raw_response"], prompt)], how="horizontal").with_columns(
+        status=pl.when(pl.col(REASON).is_null()).then(pl.lit("ok")).otherwise(pl.lit("parse_failed")))
+    failed = current.filter(pl.col("status").ne_missing("ok")).select(
+        _ROW, status=pl.lit("llm_failed"), reason=pl.col("failure_reason"))
+    outcomes = pl.concat([parsed, failed], how="diagonal")
+    return (current.select(_ROW, *_KEYS).join(outcomes, on=_ROW, how="left", maintain_order="left")
+            .select(schema.TRAIT_SCORES.names).cast(_SCORES_SCHEMA))
 
 
-def long_scores(scores: pd.DataFrame) -> pd.DataFrame:
+def long_scores(scores: pl.DataFrame) -> pl.DataFrame:
     """person_id, model, trait, score for the parsed answers: the input of aggregation and agreement."""
-    answered = scores[scores["status"] == "ok"]
-    return answered.melt(id_vars=["person_id", "model"], value_vars=list(TRAITS), var_name="trait",
-                         value_name="score").astype({"score": int})
+    return (scores.filter(pl.col("status") == "ok")
+            .unpivot(on=list(TRAITS), index=["person_id", "model"], variable_name="trait", value_name="score")
+            .with_columns(pl.col("score").cast(pl.Int64)))
+
+
+def aggregated_table(scores: pl.DataFrame) -> pl.DataFrame:
+    """`traits.aggregated_traits`: aggregate_scores of the parsed answers, with each person's dataset, league and
+    prompt sha."""
+    people = scores.select("person_id", "dataset", "league", "prompt_sha").unique(
+        "person_id", keep="first", maintain_order=True)
+    return (aggregate_scores(long_scores(scores)).join(people, on="person_id", how="left", maintain_order="left")
+            .select(schema.AGGREGATED_TRAITS.names))

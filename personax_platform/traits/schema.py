@@ -31,3 +31,10 @@ AGGREGATED_TRAITS = pa.schema([
     ("person_id", pa.string()), ("dataset", pa.string()), ("league", pa.string()), ("prompt_sha", pa.string()),
     ("trait", pa.string()), ("score", pa.float64()), ("n_models", pa.int32()), ("n_answered", pa.int32()),
 ])
+
+# One row per dataset × trait, plus the pooled "all" row: inter-model agreement (traits/aggregate.py `agreement`).
+TRAIT_AGREEMENT = pa.schema([
+    ("dataset", pa.string()), ("trait", pa.string()), ("n_units", pa.int64()), ("n_persons", pa.int64()),
+    ("exact_agreement", pa.float64()), ("mean_spearman", pa.float64()), ("krippendorff_alpha", pa.float64()),
+    ("reason", pa.string()), ("models", pa.string()), ("prompt_sha", pa.string()),
+])

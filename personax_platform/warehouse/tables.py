@@ -15,6 +15,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
     "traits.trait_texts": traits_schema.TRAIT_TEXTS,
     "traits.trait_scores": traits_schema.TRAIT_SCORES,
     "traits.aggregated_traits": traits_schema.AGGREGATED_TRAITS,
+    "traits.trait_agreement": traits_schema.TRAIT_AGREEMENT,
     "embeddings.face_embeddings": faces_schema.FACE_EMBEDDINGS,
     "embeddings.text_embeddings": text_schema.TEXT_EMBEDDINGS,
     "analysis.observed_causal_graph": CAUSAL_GRAPH_EDGES,

@@ -1,6 +1,7 @@
 """validate() over every section and the one-page report: verdicts, sections, and sections that were not run."""
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from personax_platform.known_truth import TITLE, oracle_graph, planted_pairs, render_report, validate
 from personax_platform.stats import ATHLETE_FEATURES, TESTS
@@ -9,6 +10,11 @@ from personax_platform.traits.constants import TRAITS
 from personax_platform.traits.inference import long_scores
 
 N = 300
+
+
+def aggregated(scores: pd.DataFrame) -> pd.DataFrame:
+    """traits.aggregated_traits as the platform builds it from these trait_scores rows."""
+    return aggregate_scores(long_scores(pl.from_pandas(scores))).to_pandas()
 
 
 def _tables(seed: int = 0) -> dict[str, pd.DataFrame]:
@@ -34,7 +40,7 @@ def _tables(seed: int = 0) -> dict[str, pd.DataFrame]:
     latents = pd.concat([pd.DataFrame({"person_id": truth["person_id"], "split": split, "block": "text",
                                        "latent": f"txt{j + 1}", "value": 2 * truth[trait]})
                          for j, trait in enumerate(reversed(TRAITS))], ignore_index=True)
-    return {"truth": truth, "trait_scores": scores, "aggregated_traits": aggregate_scores(long_scores(scores)),
+    return {"truth": truth, "trait_scores": scores, "aggregated_traits": aggregated(scores),
             "independence_tests": tests, "observed_graph": graph, "crl_latents": latents}
 
 

@@ -1,6 +1,7 @@
 """Trait scores against the truth: a perfect rater, hesitation, failures and half-point medians."""
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from scipy.stats import spearmanr
 
@@ -29,7 +30,7 @@ def _rated(truth: pd.DataFrame, models: dict[str, dict[str, np.ndarray]]) -> tup
                             **{t: scores.get(t, truth[f"{t}_score"].to_numpy()) for t in TRAITS}})
               for model, scores in models.items()]
     scores = pd.concat(frames, ignore_index=True)
-    return scores, aggregate_scores(long_scores(scores))
+    return scores, aggregate_scores(long_scores(pl.from_pandas(scores))).to_pandas()
 
 
 def _row(table: pd.DataFrame, model: str, trait: str) -> pd.Series:
@@ -57,7 +58,7 @@ def test_hesitation_and_failures_lower_coverage_not_accuracy():
     scores, aggregated = _rated(truth, {"a": {"openness": zeros}, "b": {}})
     scores.loc[(scores["model"] == "b") & scores["person_id"].isin(truth["person_id"][:N // 2]),
                ["status", *TRAITS]] = ["llm_failed", *[None] * len(TRAITS)]
-    aggregated = aggregate_scores(long_scores(scores))
+    aggregated = aggregate_scores(long_scores(pl.from_pandas(scores))).to_pandas()
     table = score_table(scores, aggregated, truth)
     a, b = _row(table, "a", "openness"), _row(table, "b", "openness")
     assert a["hesitation_rate"] == 0.25 and a["coverage"] == 0.75 and a["accuracy"] == 1

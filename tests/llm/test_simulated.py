@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
@@ -28,8 +29,7 @@ from personax_platform.llm.simulated import (
     simulated_model,
 )
 from personax_platform.llm.simulated_descriptions import MAX_DESCRIPTION_CHARS, PHRASES
-from personax_platform.prompts import PromptTemplate, load_prompt, render_messages
-from personax_platform.prompts.templates import PROMPTS_DIR_ENV, current_prompts_dir
+from personax_platform.prompts import PROMPTS_DIR, PromptTemplate, load_prompt, render_messages
 from personax_platform.sample.generator import generate_cohort, person_id, truth_table
 from personax_platform.traits.aggregate import aggregate_scores, agreement
 from personax_platform.traits.constants import TRAITS
@@ -165,13 +165,13 @@ def test_agreement_accuracy_and_hesitation_are_those_of_different_llms(
     prompt = load_prompt()
     scores = long_scores(scores_table(texts_table(results, prompt), prompt))
 
-    alpha = agreement(scores).set_index("trait")["krippendorff_alpha"]
+    alpha = dict(agreement(scores).select("trait", "krippendorff_alpha").iter_rows())
     assert all(0.4 <= alpha[t] <= 0.75 for t in TRAITS), alpha
 
-    hesitation = scores.groupby("model")["score"].apply(lambda s: (s == 0).mean())
+    hesitation = scores.group_by("model").agg((pl.col("score") == 0).mean())["score"]
     assert all(0.05 <= rate <= 0.15 for rate in hesitation), hesitation
 
-    merged = aggregate_scores(scores).merge(reference(cohort), on=["person_id", "trait"])
+    merged = aggregate_scores(scores).to_pandas().merge(reference(cohort), on=["person_id", "trait"])
     for trait, group in merged.groupby("trait"):
         accuracy = (group["score"] == group["ref"]).mean()  # a median of 2.5 counts as a miss
         rho = group["score"].corr(group["latent"], method="spearman")
@@ -213,7 +213,7 @@ def test_temperature_and_seed_decide_whether_repeats_differ(cohort: tuple[pd.Dat
 def test_descriptions_differ_between_raters_and_people(default_run) -> None:
     _, results, _ = default_run
     prompt = load_prompt()
-    texts = texts_table(results, prompt)
+    texts = texts_table(results, prompt).to_pandas()
     assert texts.groupby("person_id")["description"].nunique().eq(len(RATERS)).all()
     assert texts["description"].nunique() == len(texts)
     assert texts["description"].str.len().max() <= MAX_DESCRIPTION_CHARS
@@ -238,7 +238,7 @@ def llm_failure(people: pd.DataFrame, prompt: PromptTemplate, models: Sequence[M
                 cache: ResponseCache) -> pd.Series:
     """The trait_scores row of one request that fails."""
     results = ask(requests_for(people, prompt, models), cache, prompt)
-    (row,) = scores_table(texts_table(results, prompt), prompt).to_dict("records")
+    (row,) = scores_table(texts_table(results, prompt), prompt).to_dicts()
     assert results[0].attempts == 1  # final: not retried, although the model allows 4 retries
     return pd.Series(row)
 
@@ -264,23 +264,26 @@ def test_an_athlete_is_found_by_name_league_and_birth_date(cohort: tuple[pd.Data
 
 
 def test_a_prompt_outside_the_prompts_directory_is_a_final_failure(
-        cohort: tuple[pd.DataFrame, Path], cache: ResponseCache, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        cohort: tuple[pd.DataFrame, Path], cache: ResponseCache, tmp_path: Path) -> None:
     people, truth = cohort
     edited = dataclasses.replace(load_prompt(), system="Rate this person.\n" + load_prompt().system)
     row = llm_failure(people.head(1), edited, raters(truth)[:1], cache)
     assert row["reason"].startswith("simulated rater rater_a: the system message is none of the prompts in ")
     assert "'Rate this person.\\nYou assess the Big Five" in row["reason"]
 
-    # The prompts directory is read per request: a copy holding the edited prompt's file makes it known.
+    # The raters look in the prompts directory they were registered with: a copy holding the edited prompt's file
+    # makes it known.
     prompts = tmp_path / "prompts"
-    shutil.copytree(current_prompts_dir(), prompts)
+    shutil.copytree(PROMPTS_DIR, prompts)
     text = (prompts / "number-l3-inc.yaml").read_text(encoding="utf-8")
     (prompts / "number-l3-inc.yaml").write_text(text.replace("system: |\n", "system: |\n  Rate this person.\n"),
                                                encoding="utf-8")
-    monkeypatch.setenv(PROMPTS_DIR_ENV, str(prompts))
-    assert load_prompt().system == edited.system
-    results = ask(requests_for(people.head(1), edited, raters(truth)[:1]), cache, edited)
+    assert load_prompt(prompts_dir=prompts).system == edited.system
+    register_simulated_provider(prompts_dir=prompts)
+    try:
+        results = ask(requests_for(people.head(1), edited, raters(truth)[:1]), cache, edited)
+    finally:
+        register_simulated_provider(prompts_dir=PROMPTS_DIR)
     assert results[0].status == "ok"
 
 

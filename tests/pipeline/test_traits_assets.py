@@ -8,6 +8,7 @@ import shutil
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 
 from assets import traits
 from assets.partitions import league_partitions
@@ -22,8 +23,8 @@ from tests.pipeline.traits_support import (
     BIOS_ASSETS,
     MODELS,
     TRAIT_ASSETS,
-    llm_resources,
     edit_prompt,
+    llm_resources,
     materialize_traits,
     person_names,
     read_table,
@@ -131,10 +132,9 @@ def test_failed_calls_stay_visible_block_aggregation_and_only_they_are_retried(w
     assert (read_table(warehouse_dirs, "trait_texts")["status"] == "ok").all()
 
 
-def test_the_failure_threshold_is_configurable(warehouse_dirs, llm_setup, server, monkeypatch):
-    monkeypatch.setenv("PERSONAX_MAX_FAILURE_RATE", "0.5")
+def test_the_failure_threshold_is_configurable(warehouse_dirs, llm_setup, server):
     server.fail_first([MALFORMED] * 2, model="alpha")
-    result = materialize_traits(llm_resources(warehouse_dirs, *llm_setup), max_people=2)
+    result = materialize_traits(llm_resources(warehouse_dirs, *llm_setup, max_failure_rate=0.5), max_people=2)
     assert result.success
     aggregated = read_table(warehouse_dirs, "aggregated_traits")
     assert len(aggregated) == 2 * len(TRAITS) and aggregated["n_models"].le(2).all()
@@ -210,7 +210,7 @@ def test_trait_agreement_covers_every_league_of_the_dataset(warehouse_dirs, llm_
     table = read_table(warehouse_dirs, "trait_agreement").set_index("trait")
     assert list(table.index) == [*TRAITS, ALL_TRAITS] and set(table["dataset"]) == {"athlepersona"}
     assert table.loc[ALL_TRAITS, "models"] == ",".join(MODELS)
-    expected = agreement(long_scores(scores)).set_index("trait")
+    expected = agreement(long_scores(pl.from_pandas(scores))).to_pandas().set_index("trait")
     pd.testing.assert_series_equal(table["krippendorff_alpha"], expected["krippendorff_alpha"])
     assert table.loc[ALL_TRAITS, "n_persons"] <= 3 * len(leagues) and table["krippendorff_alpha"].notna().any()
 

@@ -1,11 +1,14 @@
 import math
+import re
 from itertools import combinations
 
 import numpy as np
-import pandas as pd
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from personax_platform.traits.aggregate import (
+    AGREEMENT_SCHEMA,
     ALL_TRAITS,
     CONSTANT,
     NO_MODELS,
@@ -29,11 +32,12 @@ KRIPPENDORFF_2011 = np.array(
 ).T  # units x coders, as krippendorff_alpha takes it
 
 
-def long(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["person_id", "model", "trait", "score"])
+def long(rows: list[tuple[str | None, str, str, object]]) -> pl.DataFrame:
+    schema = {"person_id": pl.String, "model": pl.String, "trait": pl.String, "score": pl.Int64}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def from_wide(wide: np.ndarray, trait: str = "openness") -> pd.DataFrame:
+def from_wide(wide: np.ndarray, trait: str = "openness") -> pl.DataFrame:
     """Long scores from a persons x models matrix; NaN cells become absent rows (failed answers)."""
     return long(
         [
@@ -45,8 +49,13 @@ def from_wide(wide: np.ndarray, trait: str = "openness") -> pd.DataFrame:
     )
 
 
-def cell(result: pd.DataFrame, person: str, trait: str) -> pd.Series:
-    return result[(result["person_id"] == person) & (result["trait"] == trait)].squeeze()
+def cell(result: pl.DataFrame, person: str, trait: str) -> dict:
+    (row,) = result.filter((pl.col("person_id") == person) & (pl.col("trait") == trait)).to_dicts()
+    return row
+
+
+def by_trait(result: pl.DataFrame) -> dict[str, dict]:
+    return {row["trait"]: row for row in result.to_dicts()}
 
 
 # --- aggregate_scores ------------------------------------------------------------------------------------------
@@ -69,10 +78,10 @@ def test_zero_scores_are_dropped_before_the_median_but_count_as_answered():
     assert (row["score"], row["n_models"], row["n_answered"]) == (2.0, 2, 3)
 
 
-def test_all_zero_scores_give_nan_with_no_contributing_models():
+def test_all_zero_scores_give_a_missing_score_with_no_contributing_models():
     scores = long([("p", m, "neuroticism", 0) for m in "abc"])
     row = cell(aggregate_scores(scores), "p", "neuroticism")
-    assert math.isnan(row["score"])
+    assert row["score"] is None
     assert (row["n_models"], row["n_answered"]) == (0, 3)
 
 
@@ -80,28 +89,30 @@ def test_missing_model_rows_shrink_the_counts_and_unanswered_traits_still_get_a_
     scores = long([("p", "a", "openness", 3), ("p", "b", "openness", 2)])  # model c failed; other traits unparsed
     result = aggregate_scores(scores)
     assert list(result["trait"]) == list(TRAITS)
-    assert cell(result, "p", "openness")[["score", "n_models", "n_answered"]].tolist() == [2.5, 2, 2]
+    openness = cell(result, "p", "openness")
+    assert [openness[c] for c in ("score", "n_models", "n_answered")] == [2.5, 2, 2]
     unanswered = cell(result, "p", "extraversion")
-    assert math.isnan(unanswered["score"]) and (unanswered["n_models"], unanswered["n_answered"]) == (0, 0)
+    assert unanswered["score"] is None and (unanswered["n_models"], unanswered["n_answered"]) == (0, 0)
 
 
 def test_output_order_and_types_do_not_depend_on_input_order():
     rng = np.random.default_rng(0)
     scores = long([(p, m, t, int(rng.integers(0, 4))) for p in ("z", "a", "m") for m in "abc" for t in TRAITS])
-    shuffled = scores.sample(frac=1, random_state=1)
+    shuffled = scores.sample(fraction=1, shuffle=True, seed=1)
     expected = aggregate_scores(scores)
-    pd.testing.assert_frame_equal(aggregate_scores(shuffled), expected)
+    assert_frame_equal(aggregate_scores(shuffled), expected)
     assert list(expected.columns) == ["person_id", "trait", "score", "n_models", "n_answered"]
     assert list(expected["person_id"]) == [p for p in ("a", "m", "z") for _ in TRAITS]
     assert list(expected["trait"]) == list(TRAITS) * 3
-    assert expected["score"].dtype == float and expected["n_models"].dtype == expected["n_answered"].dtype == int
+    assert expected.schema["score"] == pl.Float64
+    assert expected.schema["n_models"] == expected.schema["n_answered"] == pl.Int64
 
 
-@pytest.mark.parametrize("bad", [4, -1, 1.5, "x", None])
+@pytest.mark.parametrize("bad", [4, -1, 1.5, float("nan"), "x", None])
 def test_score_outside_zero_to_three_integers_is_rejected_naming_the_row(bad):
-    scores = long([("p", "a", "openness", 1), ("p", "b", "openness", 2)]).astype({"score": object})
-    scores.loc[1, "score"] = bad
-    with pytest.raises(ValueError, match=r"score must be an integer in 0\.\.3: row 1: \{'score': "):
+    scores = pl.DataFrame({"person_id": ["p", "p"], "model": ["a", "b"], "trait": ["openness"] * 2,
+                           "score": [1 if isinstance(bad, int | None) else type(bad)(1), bad]})
+    with pytest.raises(ValueError, match=re.escape(f"score must be an integer in 0..3: row 1: {{'score': {bad!r}}}")):
         aggregate_scores(scores)
 
 
@@ -118,7 +129,7 @@ def test_duplicate_model_answer_for_a_person_and_trait_is_rejected():
 
 def test_missing_key_or_column_is_rejected():
     with pytest.raises(ValueError, match=r"missing columns \['score'\]"):
-        aggregate_scores(long([("p", "a", "openness", 1)]).drop(columns="score"))
+        aggregate_scores(long([("p", "a", "openness", 1)]).drop("score"))
     with pytest.raises(ValueError, match="person_id, model and trait must be set"):
         aggregate_scores(long([(None, "a", "openness", 1)]))
 
@@ -159,7 +170,7 @@ def test_alpha_is_nan_with_reason_for_constant_or_unpairable_ratings():
 def test_independent_random_raters_have_alpha_and_spearman_near_zero():
     rng = np.random.default_rng(20111)
     wide = rng.integers(1, 4, size=(3000, 3)).astype(float)
-    row = agreement(from_wide(wide)).set_index("trait").loc["openness"]
+    row = by_trait(agreement(from_wide(wide)))["openness"]
     assert abs(row["krippendorff_alpha"]) < 0.05
     assert abs(row["mean_spearman"]) < 0.05
     assert row["n_persons"] == 3000 and row["reason"] == ""
@@ -171,7 +182,7 @@ def test_agreement_statistics_match_direct_computation_with_zeros_as_missing():
     truth = rng.integers(1, 4, size=200)
     wide = np.stack([np.clip(truth + rng.integers(-1, 2, size=200), 0, 3) for _ in range(3)], axis=1).astype(float)
     wide[rng.random(wide.shape) < 0.1] = N  # failed answers: absent rows
-    result = agreement(from_wide(wide, "agreeableness")).set_index("trait").loc["agreeableness"]
+    result = by_trait(agreement(from_wide(wide, "agreeableness")))["agreeableness"]
 
     rated = np.where(wide == 0, N, wide)  # zeros count as missing everywhere
     rhos = []
@@ -195,35 +206,36 @@ def test_exact_agreement_counts_only_persons_rated_non_zero_by_two_models():
             ("alone", "a", "openness", 3), ("alone", "b", "openness", 0),
         ]
     )
-    row = agreement(scores).set_index("trait").loc["openness"]
+    row = by_trait(agreement(scores))["openness"]
     assert (row["n_persons"], row["exact_agreement"]) == (2, 0.5)
 
 
 def test_pooled_row_treats_each_person_and_trait_as_a_unit():
     scores = long([(p, m, t, s) for p, s in (("x", 1), ("y", 3)) for m in "ab" for t in ("openness", "neuroticism")])
-    result = agreement(scores).set_index("trait")
-    assert list(result.index) == [*TRAITS, ALL_TRAITS]
-    pooled = result.loc[ALL_TRAITS]
+    result = by_trait(agreement(scores))
+    assert list(result) == [*TRAITS, ALL_TRAITS]
+    pooled = result[ALL_TRAITS]
     assert (pooled["n_units"], pooled["n_persons"]) == (4, 2)
     assert (pooled["exact_agreement"], pooled["mean_spearman"], pooled["krippendorff_alpha"]) == (1.0, 1.0, 1.0)
 
 
-def test_degenerate_data_gives_nan_with_reasons_instead_of_raising():
+def test_degenerate_data_gives_missing_statistics_with_reasons_instead_of_raising():
     one_model = long([("p", "a", "openness", 2), ("q", "a", "openness", 3), ("p", "b", "openness", 0)])
-    row = agreement(one_model).set_index("trait").loc["openness"]
-    assert row["reason"] == NO_MODELS and math.isnan(row["krippendorff_alpha"])
+    row = by_trait(agreement(one_model))["openness"]
+    assert row["reason"] == NO_MODELS and row["krippendorff_alpha"] is None
 
     disjoint = long([("p", "a", "openness", 2), ("q", "b", "openness", 3)])
-    assert agreement(disjoint).set_index("trait").loc["openness", "reason"] == NO_OVERLAP
+    assert by_trait(agreement(disjoint))["openness"]["reason"] == NO_OVERLAP
 
     constant = long([(p, m, "openness", 2) for p in "pqr" for m in "ab"])
-    row = agreement(constant).set_index("trait").loc["openness"]
+    row = by_trait(agreement(constant))["openness"]
     assert row["exact_agreement"] == 1.0
-    assert math.isnan(row["mean_spearman"]) and math.isnan(row["krippendorff_alpha"])
+    assert row["mean_spearman"] is None and row["krippendorff_alpha"] is None
     assert row["reason"] == f"mean_spearman: {CONSTANT}; krippendorff_alpha: {CONSTANT}"
 
     empty = agreement(long([]))
     assert len(empty) == len(TRAITS) + 1 and (empty["reason"] == NO_MODELS).all()
+    assert empty.schema == AGREEMENT_SCHEMA
 
 
 def test_unknown_alpha_metric_is_rejected_rather_than_silently_nominal():

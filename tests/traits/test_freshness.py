@@ -1,15 +1,15 @@
 """What a partition still owes the active prompt: stale, never-rated and failed person × model pairs."""
 from __future__ import annotations
 
-import pandas as pd
+import polars as pl
 
 from personax_platform.traits.freshness import inference_gaps
 
 MODELS = ("alpha", "beta")
 
 
-def texts(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["person_id", "model", "prompt_sha", "status"])
+def texts(*rows: tuple[str, str, str, str]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["person_id", "model", "prompt_sha", "status"], orient="row")
 
 
 def test_a_partition_never_materialized_owes_every_pair():
