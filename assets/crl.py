@@ -18,6 +18,7 @@ from pydantic import Field
 from assets.analysis_defaults import ANALYSIS_GROUP, ANALYSIS_OWNERS
 from assets.bios import BIOS
 from assets.embeddings import FACE_EMBEDDINGS, TEXT_EMBEDDINGS
+from assets.frame_types import BIOS_FRAME, FACE_EMBEDDINGS_FRAME, TEXT_EMBEDDINGS_FRAME
 from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
 from assets.partitions import dataset_kind, dataset_partitions, league_to_dataset
 from assets.pools import ANALYSIS_POOL
@@ -133,8 +134,8 @@ def _inputs_note(modalities: str, features: BioFeatures | None) -> str:
     pool=ANALYSIS_POOL,
     can_subset=False,
 )
-def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: pd.DataFrame, texts: pd.DataFrame,
-        bios: pd.DataFrame):
+def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: FACE_EMBEDDINGS_FRAME,
+        texts: TEXT_EMBEDDINGS_FRAME, bios: BIOS_FRAME):
     """Train on the modalities some person has (a modality nobody has drops out with its latent block), on the
     people who have every measurement of those: a face embedding and a description embedding from every model, and
     with `shared_block_from: structured_bios` every structured bio feature."""

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
+from assets.frame_types import AGGREGATED_TRAITS_FRAME, BIOS_FRAME, TRAIT_SCORES_FRAME
 from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
 from assets.partitions import dataset_kind, league_to_dataset
 from assets.traits import AGGREGATED_TRAITS, TRAIT_SCORES
@@ -50,8 +51,8 @@ def trait_table(people: pd.DataFrame, scores: pd.DataFrame, aggregated: pd.DataF
         "p = 0), parameters, seed and library version."
     ),
 )
-def independence_tests(context: dg.AssetExecutionContext, config: IndependenceTestsConfig, people: pd.DataFrame,
-                       scores: pd.DataFrame, aggregated: pd.DataFrame) -> dg.Output:
+def independence_tests(context: dg.AssetExecutionContext, config: IndependenceTestsConfig, people: BIOS_FRAME,
+                       scores: TRAIT_SCORES_FRAME, aggregated: AGGREGATED_TRAITS_FRAME) -> dg.Output:
     dataset = context.partition_key
     frame, traits = trait_table(people, scores, aggregated)
     results = run_level1(frame, traits, LEVEL1_FEATURES[dataset_kind(dataset)], dataset=dataset, alpha=config.alpha,

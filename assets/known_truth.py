@@ -7,6 +7,7 @@ import pandas as pd
 
 from assets.analysis_defaults import ANALYSIS_GROUP, ANALYSIS_OWNERS
 from assets.crl import CRL_LATENTS
+from assets.frame_types import AGGREGATED_TRAITS_FRAME, CRL_LATENTS_FRAME, TRAIT_SCORES_FRAME
 from assets.independence_tests import INDEPENDENCE_TESTS
 from assets.metadata import markdown_table, simulated_notice, table_metadata
 from assets.observed_causal_graph import OBSERVED_CAUSAL_GRAPH
@@ -49,9 +50,9 @@ RECOVERY_CHECK = "recovers_planted_structure"
     pool=ANALYSIS_POOL,
     can_subset=False,
 )
-def known_truth_validation(context: dg.AssetExecutionContext, landing: LandingResource, scores: pd.DataFrame,
-                           aggregated: pd.DataFrame, tests: pd.DataFrame, graph: pd.DataFrame,
-                           latents: pd.DataFrame):
+def known_truth_validation(context: dg.AssetExecutionContext, landing: LandingResource, scores: TRAIT_SCORES_FRAME,
+                           aggregated: AGGREGATED_TRAITS_FRAME, tests: pd.DataFrame, graph: pd.DataFrame,
+                           latents: CRL_LATENTS_FRAME):
     dataset = context.partition_key
     truth = pd.read_parquet(landing.cohort(dataset).truth_path)
     validation = validate(dataset, dataset_kind(dataset), truth, trait_scores=scores,

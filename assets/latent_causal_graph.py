@@ -10,6 +10,7 @@ from pydantic import Field
 from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
 from assets.crl import CRL_LATENTS
+from assets.frame_types import AGGREGATED_TRAITS_FRAME, BIOS_FRAME, CRL_LATENTS_FRAME
 from assets.metadata import image_metadata, markdown_table, table_metadata
 from assets.partitions import dataset_kind, league_to_dataset
 from assets.traits import AGGREGATED_TRAITS
@@ -54,8 +55,8 @@ def latent_blocks(latents: pd.DataFrame) -> dict[str, list[str]]:
         "observed features and trait scores (labels are post hoc suggestions)."
     ),
 )
-def latent_causal_graph(context: dg.AssetExecutionContext, config: LatentGraphConfig, latents: pd.DataFrame,
-                        people: pd.DataFrame, aggregated: pd.DataFrame) -> dg.Output:
+def latent_causal_graph(context: dg.AssetExecutionContext, config: LatentGraphConfig, latents: CRL_LATENTS_FRAME,
+                        people: BIOS_FRAME, aggregated: AGGREGATED_TRAITS_FRAME) -> dg.Output:
     dataset = context.partition_key
     blocks = latent_blocks(latents)
     nodes = latent_nodes(blocks)

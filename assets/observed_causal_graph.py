@@ -1,17 +1,20 @@
 """Group `analysis`: Level I's observed-variable causal graph: PC over the aggregated traits and the biography (and,
 for celebrities, face) features of a dataset, with background knowledge and bootstrap edge stability."""
 import dagster as dg
-import pandas as pd
 from pydantic import Field
 
 from assets.analysis_defaults import DATASET_ANALYSIS
 from assets.bios import BIOS
+from assets.frame_types import AGGREGATED_TRAITS_FRAME, BIOS_FRAME
 from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
 from assets.partitions import dataset_kind, league_to_dataset
 from assets.traits import AGGREGATED_TRAITS
 from personax_platform.causal_graph import BackgroundRules, PCSettings, edge_stability, graph_png, prepare, to_dot
 from personax_platform.causal_graph.observed import (
-    DEFAULT_EXOGENOUS, DEFAULT_FORBIDDEN, OBSERVED_NODES, observed_frame,
+    DEFAULT_EXOGENOUS,
+    DEFAULT_FORBIDDEN,
+    OBSERVED_NODES,
+    observed_frame,
 )
 
 OBSERVED_CAUSAL_GRAPH = dg.AssetKey(["analysis", "observed_causal_graph"])
@@ -49,8 +52,8 @@ class ObservedGraphConfig(dg.Config):
         "coloured by modality) and the DOT text."
     ),
 )
-def observed_causal_graph(context: dg.AssetExecutionContext, config: ObservedGraphConfig, people: pd.DataFrame,
-                          aggregated: pd.DataFrame) -> dg.Output:
+def observed_causal_graph(context: dg.AssetExecutionContext, config: ObservedGraphConfig, people: BIOS_FRAME,
+                          aggregated: AGGREGATED_TRAITS_FRAME) -> dg.Output:
     dataset = context.partition_key
     kind = dataset_kind(dataset)
     nodes = list(OBSERVED_NODES[kind])

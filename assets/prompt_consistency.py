@@ -10,9 +10,10 @@ import pandas as pd
 from pydantic import Field
 
 from assets.bios import BIOS
+from assets.frame_types import BIOS_FRAME
 from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
 from assets.partitions import dataset_kind, dataset_partitions, league_to_dataset
-from assets.pools import llm_pool
+from assets.pools import LLM_POOL
 from personax_platform.consistency.cost import estimate_cost
 from personax_platform.consistency.design import VARIANTS
 from personax_platform.consistency.metrics import discrepancy, stability, study_scores, variant_ranking
@@ -63,10 +64,10 @@ class PromptConsistencyConfig(dg.Config):
     ins={"people": dg.AssetIn(key=BIOS, partition_mapping=league_to_dataset)},
     partitions_def=dataset_partitions,
     group_name=GROUP,
-    pool=llm_pool(),
+    pool=LLM_POOL,
 )
 def prompt_consistency(context: dg.AssetExecutionContext, config: PromptConsistencyConfig, llm: LLMResource,
-                       people: pd.DataFrame):
+                       people: BIOS_FRAME):
     dataset = context.partition_key
     sample = stratified_sample(people, config.sample_size, STRATUM[dataset_kind(dataset)], config.seed)
     prompts = {variant: llm.load_prompt(variant) for variant in config.variants}

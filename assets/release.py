@@ -13,6 +13,13 @@ import pyarrow.parquet as pq
 
 from assets.bios import BIOS
 from assets.embeddings import FACE_EMBEDDINGS, TEXT_EMBEDDINGS
+from assets.frame_types import (
+    AGGREGATED_TRAITS_FRAME,
+    BIOS_FRAME,
+    FACE_EMBEDDINGS_FRAME,
+    TEXT_EMBEDDINGS_FRAME,
+    TRAIT_SCORES_FRAME,
+)
 from assets.metadata import markdown_table, table_metadata
 from assets.partitions import dataset_partitions, league_to_dataset
 from assets.traits import AGGREGATED_TRAITS, TRAIT_SCORES, TRAIT_TEXTS
@@ -45,9 +52,9 @@ def _from_leagues(key: dg.AssetKey) -> dg.AssetIn:
         "PERSONAX_HF_REPO is set. The table is the manifest of the written files."
     ),
 )
-def persona_release(context: dg.AssetExecutionContext, release: ReleaseResource, people: pd.DataFrame,
-                    scores: pd.DataFrame, aggregated: pd.DataFrame, texts: pd.DataFrame, faces: pd.DataFrame,
-                    text_vectors: pd.DataFrame) -> dg.Output:
+def persona_release(context: dg.AssetExecutionContext, release: ReleaseResource, people: BIOS_FRAME,
+                    scores: TRAIT_SCORES_FRAME, aggregated: AGGREGATED_TRAITS_FRAME, texts: pd.DataFrame,
+                    faces: FACE_EMBEDDINGS_FRAME, text_vectors: TEXT_EMBEDDINGS_FRAME) -> dg.Output:
     dataset = context.partition_key
     built = build_release(dataset, people, scores, aggregated, release.secret(), face_embeddings=faces,
                           text_embeddings=text_vectors)

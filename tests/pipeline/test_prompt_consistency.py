@@ -11,6 +11,7 @@ import yaml
 
 from assets import bios
 from assets.prompt_consistency import prompt_consistency
+from personax_platform.config.datasets import DEFAULT_CONFIG_PATH
 from personax_platform.consistency.design import VARIANTS
 from personax_platform.prompts import PROMPTS_DIR, load_prompt, render_messages
 from personax_platform.traits.constants import TRAITS
@@ -61,7 +62,8 @@ def study(tmp_path, warehouse_dirs, monkeypatch):
             (tmp_path / "models.yaml").write_text(yaml.safe_dump({"models": [model]}))
             return {**pipeline_resources(warehouse_dirs),
                     "llm": LLMResource(models_config=str(tmp_path / "models.yaml"), prompts_dir=str(PROMPTS_DIR),
-                                       prompt_id="number-l3-inc", cache_path=str(tmp_path / "cache.sqlite"))}
+                                       prompt_id="number-l3-inc", cache_path=str(tmp_path / "cache.sqlite"),
+                                       datasets_config=str(DEFAULT_CONFIG_PATH), data_dir=str(tmp_path / "data"))}
         yield server, resources
 
 
@@ -91,7 +93,8 @@ def test_the_study_reports_the_known_spread_of_each_variant(study, warehouse_dir
             assert row["mean_sd"] == pytest.approx(expected_sd(variant)), (variant, trait)
             assert (row["n_people"], row["missing_rate"], row["failure_rate"]) == (3, 0.0, 0.0)
 
-    pairs = read_table(warehouse_dirs, "prompt_discrepancy", "analysis").set_index(["variant_a", "variant_b"])["mean_abs_diff"]
+    pairs = read_table(warehouse_dirs, "prompt_discrepancy", "analysis").set_index(
+        ["variant_a", "variant_b"])["mean_abs_diff"]
     assert pairs.to_dict() == pytest.approx({
         ("number-l5-inc", "text-l5-inc"): 0.25, ("number-l5-dec", "text-l5-inc"): 0.25,
         ("number-l5-inc", "number-l5-dec"): 0.0, ("number-l3-inc", "text-l3-inc"): 1.0,
