@@ -4,7 +4,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
-from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata
+from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata, value_counts
 from assets.partitions import dataset_partitions, league_partitions, league_to_dataset
 from expectations.asset_checks import gx_asset_check
 from personax_platform.bios import schema
@@ -44,10 +44,9 @@ def _suite_parameters(_resources: object) -> dict[str, list[str]]:
 )
 def raw_bios(context: dg.AssetExecutionContext, landing: LandingResource) -> dg.Output:
     df = landing.read_raw_bios(context.partition_key)
-    shown = df.to_pandas()  # the metadata helpers take pandas
     return dg.Output(df, metadata={
-        **table_metadata(shown, ["source_file", "source_line", "source_id", "record", "read_error"], schema.RAW_BIOS),
-        "files": dg.MetadataValue.md(counts_table(shown["source_file"].value_counts().sort_index(), "file")),
+        **table_metadata(df, ["source_file", "source_line", "source_id", "record", "read_error"], schema.RAW_BIOS),
+        "files": dg.MetadataValue.md(counts_table(value_counts(df["source_file"], by_key=True), "file")),
         "unreadable_rows": int(df["read_error"].is_not_null().sum()),
     })
 
@@ -84,20 +83,20 @@ def bios(context: dg.AssetExecutionContext, landing: LandingResource, raw: pl.Da
     result = normalize_bios(raw, config.source(league), landing.country_resolver(), quality)
     kept, rejected = result.bios, result.rejected
     rejected_rows = rejected.select("source_file", "source_line").unique()
-    shown_kept, shown_rejected = kept.to_pandas(), rejected.to_pandas()  # the metadata helpers take pandas
     context.log.info(f"{league}: {len(kept)} people, {len(rejected_rows)} rows rejected, "
                      f"{result.duplicates} duplicates resolved")
     yield dg.Output(kept, output_name="bios", metadata={
-        **table_metadata(shown_kept, _BIOS_PREVIEW, schema.BIOS),
+        **table_metadata(kept, _BIOS_PREVIEW, schema.BIOS),
         "raw_rows": len(raw),
         "duplicates_resolved": result.duplicates,
-        "missing_values": dg.MetadataValue.md(counts_table(shown_kept.isna().sum().loc[lambda s: s > 0], "column")),
+        "missing_values": dg.MetadataValue.md(counts_table(
+            {column: n for column, n in kept.null_count().row(0, named=True).items() if n}, "column")),
     })
     yield dg.Output(rejected, output_name="rejected_bios", metadata={
-        **table_metadata(shown_rejected, ["source_file", "source_line", "field", "value", "reason"],
+        **table_metadata(rejected, ["source_file", "source_line", "field", "value", "reason"],
                          schema.REJECTED_BIOS),
         "rejected_source_rows": len(rejected_rows),
-        "problems_by_field": dg.MetadataValue.md(counts_table(shown_rejected["field"].value_counts(), "field")),
+        "problems_by_field": dg.MetadataValue.md(counts_table(value_counts(rejected["field"]), "field")),
     })
     yield quarantine_share_result(len(rejected_rows), len(raw), quality.max_rejected_share)
 
@@ -131,12 +130,11 @@ def quarantine_share_result(rejected_rows: int, raw_rows: int, limit: float) -> 
 )
 def cohort_summary(context: dg.AssetExecutionContext, people: pl.DataFrame, rejected: pl.DataFrame) -> dg.Output:
     summary = summarize_cohort(context.partition_key, people, rejected)
-    shown = summary.to_pandas()  # the metadata helpers take pandas
     return dg.Output(summary, metadata={
         **simulated_notice(context.partition_key),
-        **table_metadata(shown),
+        **table_metadata(summary),
         "people": int(summary["people"].sum()),
-        "summary": dg.MetadataValue.md(markdown_table(shown, rows=len(summary))),
+        "summary": dg.MetadataValue.md(markdown_table(summary, rows=len(summary))),
     })
 
 

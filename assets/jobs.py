@@ -7,9 +7,9 @@ from assets.independence_tests import independence_tests
 from assets.known_truth import known_truth_validation
 from assets.latent_causal_graph import latent_causal_graph
 from assets.observed_causal_graph import observed_causal_graph
+from assets.partitions import dataset_partitions, known_truth_partitions, league_partitions
 from assets.prompt_consistency import prompt_consistency
 from assets.release import persona_release
-from assets.partitions import dataset_partitions, known_truth_partitions, league_partitions
 
 bios_job = dg.define_asset_job(
     "bios_job",

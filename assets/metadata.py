@@ -1,17 +1,24 @@
-"""Materialization metadata the UI shows: row count, column schema, previews, tables and images."""
+"""Materialization metadata the UI shows: row count, column schema, previews, tables and images.
+
+The helpers take a polars frame (the platform's tables) or a pandas one (the analysis assets' hand-offs).
+"""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Mapping
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 
 PREVIEW_ROWS = 10
 _CELL_CHARS = 60
 
+Frame = pl.DataFrame | pd.DataFrame
 
-def table_metadata(df: pd.DataFrame, preview_columns: list[str] | None = None,
+
+def table_metadata(df: Frame, preview_columns: list[str] | None = None,
                    arrow_schema: pa.Schema | None = None) -> dict[str, dg.MetadataValue]:
     """Row count, column schema (the stored Arrow types when the table has a contract) and a preview."""
     return {
@@ -21,23 +28,28 @@ def table_metadata(df: pd.DataFrame, preview_columns: list[str] | None = None,
     }
 
 
-def column_schema(df: pd.DataFrame, arrow_schema: pa.Schema | None = None) -> dg.TableSchema:
+def column_schema(df: Frame, arrow_schema: pa.Schema | None = None) -> dg.TableSchema:
     if arrow_schema is not None:
         return dg.TableSchema(columns=[dg.TableColumn(name=f.name, type=str(f.type)) for f in arrow_schema])
-    return dg.TableSchema(columns=[dg.TableColumn(name=str(c), type=str(df[c].dtype)) for c in df.columns])
+    types = df.schema.items() if isinstance(df, pl.DataFrame) else df.dtypes.items()
+    return dg.TableSchema(columns=[dg.TableColumn(name=str(name), type=str(dtype)) for name, dtype in types])
 
 
-def markdown_table(df: pd.DataFrame, rows: int = PREVIEW_ROWS) -> str:
+def markdown_table(df: Frame, rows: int = PREVIEW_ROWS) -> str:
     """A markdown table of the first rows (no `tabulate` dependency); long cells are shortened."""
-    if df.empty:
+    if len(df) == 0:
         return "_no rows_"
     head = df.head(rows)
     lines = ["| " + " | ".join(map(str, head.columns)) + " |", "|" + "---|" * len(head.columns)]
-    for values in head.itertuples(index=False):
+    for values in _rows(head):
         lines.append("| " + " | ".join(_cell(v) for v in values) + " |")
     if len(df) > rows:
         lines.append(f"\n_{len(df) - rows} more rows_")
     return "\n".join(lines)
+
+
+def _rows(df: Frame) -> Iterable[tuple]:
+    return df.iter_rows() if isinstance(df, pl.DataFrame) else df.itertuples(index=False)
 
 
 def _cell(value: object) -> str:
@@ -46,9 +58,16 @@ def _cell(value: object) -> str:
     return text if len(text) <= _CELL_CHARS else text[: _CELL_CHARS - 1] + "…"
 
 
-def counts_table(counts: pd.Series, label: str) -> str:
+def value_counts(values: pl.Series, *, by_key: bool = False) -> dict[object, int]:
+    """Counts of the non-null values: most frequent first (ties by value), or ordered by value."""
+    counts = values.drop_nulls().value_counts(name="rows")
+    order = [values.name] if by_key else ["rows", values.name]
+    return dict(counts.sort(order, descending=[False] if by_key else [True, False]).iter_rows())
+
+
+def counts_table(counts: Mapping[object, int] | pd.Series, label: str) -> str:
     """A two-column markdown table of value counts (e.g. rejections per field)."""
-    if counts.empty:
+    if len(counts) == 0:
         return "_none_"
     lines = [f"| {label} | rows |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in counts.items()]

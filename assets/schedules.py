@@ -26,7 +26,7 @@ def traits_daily_recheck(context: dg.ScheduleEvaluationContext, llm: LLMResource
         if league not in stored_bios:
             skipped.append(f"{league}: no bios yet")
             continue
-        people = lake.read_partitions(bios_ref, [league])["person_id"]
+        people = lake.read_frame(bios_ref, [league])["person_id"]
         texts = lake.read_frame(texts_ref, [league]) if league in stored_texts else None
         models = [m.name for m in llm.models(config.league_to_dataset[league])]
         gaps = inference_gaps(texts, people, prompt.sha, models)

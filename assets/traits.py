@@ -7,12 +7,11 @@ every response is cached under the hash of its rendered request.
 import warnings
 
 import dagster as dg
-import pandas as pd
 import polars as pl
 from pydantic import Field
 
 from assets.bios import BIOS
-from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata
+from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata, value_counts
 from assets.partitions import (
     dataset_kind,
     dataset_of,
@@ -90,7 +89,7 @@ class TraitTextsConfig(dg.Config):
     ),
 )
 def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm: LLMResource,
-                warehouse: WarehouseResource, people: pd.DataFrame) -> dg.Output:
+                warehouse: WarehouseResource, people: pl.DataFrame) -> dg.Output:
     dataset = dataset_of(context.partition_key)
     prompt, models = llm.prompt(), llm.models(dataset)
     chosen = _chosen_people(people, config)
@@ -115,36 +114,33 @@ def _version_metadata(context: dg.AssetExecutionContext, llm: LLMResource) -> di
     return {"inference_version": asked}
 
 
-def _chosen_people(people: pd.DataFrame, config: TraitTextsConfig) -> pd.DataFrame:
+def _chosen_people(people: pl.DataFrame, config: TraitTextsConfig) -> pl.DataFrame:
     if not config.max_people:
         return people
-    order = ["person_id"] if not config.photos_first else ["no_photo", "person_id"]
-    return people.assign(no_photo=people["image_ref"].isna()).sort_values(order).head(config.max_people)[
-        people.columns]
+    order = [pl.col("image_ref").is_null(), "person_id"] if config.photos_first else ["person_id"]
+    return people.sort(order).head(config.max_people)
 
 
 def _inference_metadata(current: pl.DataFrame, llm: LLMResource, dataset: str) -> dict:
     failed = current.filter(pl.col("status") != "ok")
     fresh = current.filter(~pl.col("cache_hit"))
     latency = fresh["latency_s"].drop_nulls()
-    # The UI's tables and previews are rendered by the pandas helpers of assets/metadata.py.
     metadata = {
-        **table_metadata(current.to_pandas(), ["person_id", "model", "status", "description", "cache_hit",
-                                               "latency_s"], schema.TRAIT_TEXTS),
+        **table_metadata(current, ["person_id", "model", "status", "description", "cache_hit", "latency_s"],
+                         schema.TRAIT_TEXTS),
         "requests": len(current),
         "cache_hits": int(current["cache_hit"].sum()),
         "new_calls": len(fresh),
         "failures": len(failed),
         "failures_by_reason": dg.MetadataValue.md(
-            counts_table(_value_counts(failed["failure_reason"].str.slice(0, 80)), "reason")),
+            counts_table(value_counts(failed["failure_reason"].str.slice(0, 80)), "reason")),
         "input_tokens": int(fresh["input_tokens"].fill_null(0).sum()),
         "output_tokens": int(fresh["output_tokens"].fill_null(0).sum()),
         "cost_usd": float(fresh["cost_usd"].sum()),
         "latency_p50_s": float(latency.quantile(0.5, "linear")) if len(latency) else float("nan"),
         "latency_p95_s": float(latency.quantile(0.95, "linear")) if len(latency) else float("nan"),
         "sample_descriptions": dg.MetadataValue.md(
-            markdown_table(current.filter(pl.col("status") == "ok").select("model", "description").to_pandas(),
-                           rows=3)),
+            markdown_table(current.filter(pl.col("status") == "ok").select("model", "description"), rows=3)),
     }
     if is_known_truth(dataset):
         metadata["notice"] = SIMULATED_NOTICE
@@ -173,17 +169,12 @@ def trait_scores(context: dg.AssetExecutionContext, llm: LLMResource, texts: pl.
     answered = long_scores(scores)
     return dg.Output(scores, metadata={
         **simulated_notice(dataset_of(context.partition_key)),
-        **table_metadata(scores.to_pandas(), None, schema.TRAIT_SCORES),
-        "status": dg.MetadataValue.md(counts_table(_value_counts(scores["status"]), "status")),
+        **table_metadata(scores, None, schema.TRAIT_SCORES),
+        "status": dg.MetadataValue.md(counts_table(value_counts(scores["status"]), "status")),
         "insufficient_information_rate": _zero_rate(answered),
         "parse_failure_rate": float((scores["status"] == "parse_failed").mean()) if len(scores) else float("nan"),
         "score_distribution": dg.MetadataValue.md(_distribution(answered)),
     })
-
-
-def _value_counts(values: pl.Series) -> pd.Series:
-    """Counts of the non-null values, most frequent first, as assets/metadata.py's counts_table takes them."""
-    return values.to_pandas().value_counts()
 
 
 def _zero_rate(answered: pl.DataFrame) -> float:
@@ -199,7 +190,7 @@ def _distribution(answered: pl.DataFrame) -> str:
               .pivot(on="score", index="trait", values="len")
               .rename(lambda c: c if c == "trait" else f"score {c}"))
     counts = pl.DataFrame({"trait": TRAITS}).join(counts, on="trait", how="left", maintain_order="left").fill_null(0)
-    return markdown_table(counts.to_pandas(), rows=len(counts))
+    return markdown_table(counts, rows=len(counts))
 
 
 @dg.asset(
@@ -221,8 +212,8 @@ def aggregated_traits(context: dg.AssetExecutionContext, scores: pl.DataFrame) -
     aggregated = aggregated_table(scores)
     return dg.Output(aggregated, metadata={
         **simulated_notice(dataset_of(context.partition_key)),
-        **table_metadata(aggregated.to_pandas(), None, schema.AGGREGATED_TRAITS),
-        "agreement": dg.MetadataValue.md(markdown_table(agreement(long_scores(scores)).to_pandas(), rows=10)),
+        **table_metadata(aggregated, None, schema.AGGREGATED_TRAITS),
+        "agreement": dg.MetadataValue.md(markdown_table(agreement(long_scores(scores)), rows=10)),
     })
 
 
@@ -251,8 +242,8 @@ def trait_agreement(context: dg.AssetExecutionContext, scores: pl.DataFrame) -> 
     pooled_alpha = table["krippendorff_alpha"][-1]
     return dg.Output(table, metadata={
         **simulated_notice(context.partition_key),
-        **table_metadata(table.to_pandas(), None, schema.TRAIT_AGREEMENT),
-        "agreement": dg.MetadataValue.md(markdown_table(table.drop("dataset", "prompt_sha").to_pandas(), rows=10)),
+        **table_metadata(table, None, schema.TRAIT_AGREEMENT),
+        "agreement": dg.MetadataValue.md(markdown_table(table.drop("dataset", "prompt_sha"), rows=10)),
         "pooled_krippendorff_alpha": float("nan") if pooled_alpha is None else pooled_alpha,
     })
 
@@ -281,9 +272,9 @@ with warnings.catch_warnings():
         description="Backstop for Dagster's staleness gaps on partitioned assets: fails when a person × configured "
                     "model has answers from earlier prompt versions only. Also reports never-rated and failed pairs.")
     def trait_texts_prompt_is_current(llm: LLMResource, trait_texts: pl.DataFrame,
-                                      people: pd.DataFrame) -> dg.AssetCheckResult:
+                                      people: pl.DataFrame) -> dg.AssetCheckResult:
         prompt = llm.prompt()
-        models = llm.models(people["dataset"].iloc[0]) if len(people) else []
+        models = llm.models(people["dataset"][0]) if len(people) else []
         gaps = inference_gaps(trait_texts, people["person_id"], prompt.sha, [m.name for m in models])
         return dg.AssetCheckResult(
             passed=not gaps.stale,

@@ -62,7 +62,7 @@ def payloads(settings: Settings, league: str, people: int) -> list[dict]:
     config = settings.datasets
     source = config.source(league)
     raw = read_raw_bios(REPO_ROOT / "sample_data" / "landing", source, config.league_to_dataset[league], league)
-    bios = normalize_bios(raw, source, CountryResolver(config.country_aliases)).bios.head(people).to_pandas()
+    bios = normalize_bios(raw, source, CountryResolver(config.country_aliases)).bios.head(people)
     prompt = settings.prompt
     model = ModelConfig(name="smollm2", model="personax-embedded/smollm2-135m-instruct", temperature=0, seed=0)
     fmt = llama_response_format({"type": "json_schema", "json_schema": {"schema": prompt.response_schema}})

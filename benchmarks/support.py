@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
+import polars as pl
 
-from personax_platform.arrow_pandas import to_pandas
 from personax_platform.bios.countries import CountryResolver
 from personax_platform.bios.landing import read_raw_bios
 from personax_platform.bios.normalize import normalize_bios
@@ -28,7 +27,7 @@ TRAIT_ANSWER = json.dumps({"description": "Benchmark answer: composed in intervi
                                       "neuroticism": 0}})
 
 
-def full_cohort_bios(workdir: Path) -> dict[str, pd.DataFrame]:
+def full_cohort_bios(workdir: Path) -> dict[str, pl.DataFrame]:
     """Canonical bios of the seeded full-size cohorts (4,181 athletes, 9,444 celebrities), by league."""
     generate(workdir, full=True, seed=DEFAULT_SEED)
     config = load_config()
@@ -37,7 +36,7 @@ def full_cohort_bios(workdir: Path) -> dict[str, pd.DataFrame]:
     for league in config.leagues:
         source = config.source(league)
         raw = read_raw_bios(workdir / "landing", source, config.league_to_dataset[league], league)
-        bios[league] = to_pandas(normalize_bios(raw, source, resolver).bios.to_arrow())
+        bios[league] = normalize_bios(raw, source, resolver).bios
     return bios
 
 

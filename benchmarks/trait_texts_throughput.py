@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
+import polars as pl
 
 from assets import bios, traits
 from assets.partitions import league_partitions
@@ -42,7 +42,7 @@ PROMPT_ID = "number-l3-inc"
 STORED_BIOS = dg.AssetSpec(bios.BIOS, partitions_def=league_partitions)  # written by the benchmark, not by Dagster
 
 
-def _asset_run(people: pd.DataFrame, model_list: list[ModelConfig], workdir: Path) -> tuple[int, float]:
+def _asset_run(people: pl.DataFrame, model_list: list[ModelConfig], workdir: Path) -> tuple[int, float]:
     """Materialize trait_texts for `people` (stored as the celebrities bios partition) on a fresh cache."""
     workdir.mkdir(parents=True)
     write_models_yaml(workdir / "models.yaml", model_list)
@@ -99,7 +99,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        people = full_cohort_bios(work / "cohort")["celebrities"].sort_values("person_id").head(args.people)
+        people = full_cohort_bios(work / "cohort")["celebrities"].sort("person_id").head(args.people)
         with local_server(0.0) as instant:
             rows, seconds = _asset_run(people, models(instant, args.concurrency), work / "ceiling")
             ceiling = rows / seconds

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
 import polars as pl
 
 from personax_platform.llm.client import LLMResult
@@ -26,11 +25,11 @@ _KEYS = ("person_id", "dataset", "league", "model", "prompt_id", "prompt_sha")
 _ROW = "row"  # keeps scores_table's rows in the order of the texts, failures included
 
 
-def build_requests(people: pd.DataFrame, prompt: PromptTemplate, models: Sequence[ModelConfig],
+def build_requests(people: pl.DataFrame, prompt: PromptTemplate, models: Sequence[ModelConfig],
                    kind: str) -> list[LLMRequest]:
     """One request per person × model, keyed `person_id/model`."""
     requests = []
-    for person in people.sort_values("person_id").to_dict("records"):
+    for person in people.sort("person_id").iter_rows(named=True):
         messages = render_messages(prompt, person, kind)
         for model in models:
             requests.append(LLMRequest(

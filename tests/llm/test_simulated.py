@@ -68,7 +68,7 @@ def raters(truth: Path | None, **overrides: object) -> list[ModelConfig]:
 
 def requests_for(people: pd.DataFrame, prompt: PromptTemplate, models: Sequence[ModelConfig]) -> list[LLMRequest]:
     return [r for dataset, group in people.groupby("dataset")
-            for r in build_requests(group, prompt, models, KINDS[dataset])]
+            for r in build_requests(pl.from_pandas(group), prompt, models, KINDS[dataset])]
 
 
 def ask(requests: Sequence[LLMRequest], cache: ResponseCache, prompt: PromptTemplate) -> list[LLMResult]:
