@@ -27,7 +27,7 @@ DEFAULT_EMBEDDED_THREADS = 1
 class Settings:
     data_dir: Path
     landing_dir: Path  # landing files; the shipped sample of fictional people by default
-    lake_dir: Path
+    lake_dir: str  # a folder, or an object store's s3://bucket/prefix (gs:// too)
     warehouse_path: Path
     llm_cache_path: Path  # crash-safe SQLite; outside the lake because it outlives any table
     release_dir: Path  # release folders, one per dataset, before any publishing
@@ -55,7 +55,7 @@ class Settings:
         return cls(
             data_dir=data_dir,
             landing_dir=_path(environ, "PERSONAX_LANDING_DIR", REPO_ROOT / "sample_data" / "landing"),
-            lake_dir=_path(environ, "PERSONAX_LAKE_DIR", data_dir / "lake"),
+            lake_dir=environ.get("PERSONAX_LAKE_DIR") or str(data_dir / "lake"),
             warehouse_path=_path(environ, "PERSONAX_WAREHOUSE", data_dir / "warehouse.duckdb"),
             llm_cache_path=_path(environ, "PERSONAX_LLM_CACHE", data_dir / "llm_cache.sqlite"),
             release_dir=_path(environ, "PERSONAX_RELEASE_DIR", data_dir / "release"),

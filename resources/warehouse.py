@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import polars as pl
+from pydantic import Field
 
 from personax_platform.warehouse import Lakehouse, TableRef
 
@@ -23,11 +24,12 @@ def table_ref(asset_key: dg.AssetKey) -> TableRef:
 class WarehouseResource(dg.ConfigurableResource):
     """Where the lake and the DuckDB catalog live; SQL through an in-memory DuckDB that never locks the catalog."""
 
-    lake_dir: str
+    lake_dir: str = Field(description="A folder, or an object store's s3://bucket/prefix (gs:// too); "
+                                      "PERSONAX_LAKE_DIR sets it")
     catalog_path: str
 
     def lakehouse(self) -> Lakehouse:
-        return Lakehouse(Path(self.lake_dir), Path(self.catalog_path))
+        return Lakehouse(self.lake_dir, Path(self.catalog_path))
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.lakehouse().query(sql)
@@ -49,13 +51,13 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         ref = table_ref(context.asset_key)
         partition = context.asset_partition_key if context.has_asset_partitions else None
         lake = self.warehouse.lakehouse()
-        path = lake.write_partition(ref, partition, obj)
+        url = lake.write_partition(ref, partition, obj)
         sync = lake.sync_catalog()
         if not sync.synced:
-            context.log.warning(f"{sync.error}; data is safe in {path}, views refresh on the next write")
+            context.log.warning(f"{sync.error}; data is safe in {url}, views refresh on the next write")
         context.add_output_metadata({
             "warehouse_table": str(ref),
-            "partition_file": dg.MetadataValue.path(str(path)),
+            "partition_file": dg.MetadataValue.path(url) if lake.location.is_local else dg.MetadataValue.url(url),
             "catalog": dg.MetadataValue.path(str(lake.catalog_path)),
             "catalog_views_refreshed": sync.synced,
         })

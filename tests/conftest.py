@@ -4,11 +4,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from personax_platform import offline
+from tests.warehouse.s3_server import AMBIENT_AWS_VARIABLES, S3Lake, moto_s3_server, new_lake
 
 # The test session is an entry point like the definitions: offline switches first, before any test imports litellm.
 offline.apply(os.environ)
@@ -33,6 +35,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def warehouse_dirs(tmp_path: Path) -> dict[str, Path]:
     return {"lake_dir": tmp_path / "lake", "catalog_path": tmp_path / "warehouse.duckdb"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on 127.0.0.1, shared by the session's tests: each gets its own bucket."""
+    with moto_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_lake(s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S3Lake:
+    """A lake in a fresh bucket, its catalog under tmp_path, and this process's AWS_* variables pointing at it."""
+    lake = new_lake(s3_endpoint, tmp_path / "warehouse.duckdb")
+    for name in AMBIENT_AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in lake.environment().items():
+        monkeypatch.setenv(name, value)
+    return lake
 
 
 @pytest.fixture

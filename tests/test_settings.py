@@ -20,13 +20,13 @@ from tests.conftest import REPO_ROOT
 
 LIBRARY = REPO_ROOT / "personax_platform"
 # Where the library may read the environment: secrets, read at call time (never stored in settings or logs).
-SECRET_READERS = {"llm/client.py", "release/secret.py", "release/hub.py"}
+SECRET_READERS = {"llm/client.py", "release/secret.py", "release/hub.py", "warehouse/remote_duckdb.py"}
 
 
 def test_an_empty_environment_gives_the_shipped_defaults():
     settings = Settings.from_environ({})
     assert settings.data_dir == REPO_ROOT / "data"
-    assert settings.lake_dir == REPO_ROOT / "data" / "lake"
+    assert settings.lake_dir == str(REPO_ROOT / "data" / "lake")
     assert settings.landing_dir == REPO_ROOT / "sample_data" / "landing"
     assert (settings.datasets_config, settings.models_config, settings.prompts_dir) == (
         DEFAULT_CONFIG_PATH, DEFAULT_MODELS_PATH, PROMPTS_DIR)
@@ -37,7 +37,7 @@ def test_an_empty_environment_gives_the_shipped_defaults():
 
 def test_the_data_directory_moves_every_derived_path_unless_one_is_set_itself(tmp_path):
     settings = Settings.from_environ({"PERSONAX_DATA_DIR": str(tmp_path), "PERSONAX_LAKE_DIR": str(tmp_path / "x")})
-    assert settings.lake_dir == tmp_path / "x"
+    assert settings.lake_dir == str(tmp_path / "x")
     assert settings.warehouse_path == tmp_path / "warehouse.duckdb"
     assert settings.llm_cache_path == tmp_path / "llm_cache.sqlite"
     assert settings.release_dir == tmp_path / "release"

@@ -24,7 +24,7 @@ def main() -> int:
     if not outcome.synced:
         print(outcome.error, file=sys.stderr)
         return 1
-    print(f"catalog {lake.catalog_path}: {len(lake.tables())} views over {lake.lake_dir}")
+    print(f"catalog {lake.catalog_path}: {len(lake.tables())} views over {lake.location}")
     return 0
 
 

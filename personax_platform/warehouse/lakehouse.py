@@ -2,16 +2,15 @@
 
 Why not write straight into the DuckDB file: DuckDB lets one process hold the file at a time, so a data engineer's open
 connection (even read-only) or a second partition run would make every write fail. Here runs never open the catalog
-to write data: each partition is written to its own Parquet file (temp file + atomic rename, so a reader or a crash
-never sees half a partition) and re-materialising a partition replaces exactly that file. The DuckDB file only holds
+to write data: each partition is written as its own Parquet object (one atomic put, so a reader or a crash never sees
+half a partition) and re-materialising a partition replaces exactly that object. The objects live in a local folder
+or in a bucket (store.py); the DuckDB catalog's views read them where they lie. The DuckDB file only holds
 `CREATE VIEW` statements, refreshed opportunistically; if an engineer holds it, the refresh is skipped and retried by
 the next write or by `python -m personax_platform.warehouse sync`.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from personax_platform.arrow_pandas import to_pandas
+from personax_platform.warehouse import remote_duckdb
+from personax_platform.warehouse.store import LakeLocation, LakeStore
 from personax_platform.warehouse.tables import arrow_schema_for
 
 UNPARTITIONED = "__all__"
@@ -53,42 +54,43 @@ class CatalogSync:
 
 
 class Lakehouse:
-    def __init__(self, lake_dir: Path, catalog_path: Path, lock_wait_s: float = 5.0) -> None:
-        self.lake_dir = Path(lake_dir).resolve()
+    """`lake`: a folder, or `s3://bucket/prefix` (`gs://` too) of an object store."""
+
+    def __init__(self, lake: str | Path, catalog_path: Path, lock_wait_s: float = 5.0) -> None:
+        self.location = LakeLocation.parse(lake)
+        self.store = LakeStore(self.location)
         self.catalog_path = Path(catalog_path).resolve()
         self.lock_wait_s = lock_wait_s
 
-    # -- files -------------------------------------------------------------------------------------------------
-    def table_dir(self, ref: TableRef) -> Path:
-        return self.lake_dir / ref.schema / ref.table
-
-    def partition_file(self, ref: TableRef, partition: str | None) -> Path:
+    # -- objects -----------------------------------------------------------------------------------------------
+    def partition_key(self, ref: TableRef, partition: str | None) -> str:
         key = UNPARTITIONED if partition is None else partition
         if not _SAFE_NAME.fullmatch(key):
             raise ValueError(f"partition key '{key}' of {ref} cannot be used as a file name")
-        return self.table_dir(ref) / f"{key}.parquet"
+        return f"{ref.schema}/{ref.table}/{key}.parquet"
 
-    def write_partition(self, ref: TableRef, partition: str | None, df: pl.DataFrame | pd.DataFrame) -> Path:
-        """Atomically replace one partition of a table with `df` (typed by the table's registered schema)."""
-        target = self.partition_file(ref, partition)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        table = _to_arrow(ref, df)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        try:
-            pq.write_table(table, tmp)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return target
+    def partition_url(self, ref: TableRef, partition: str | None) -> str:
+        return self.location.url_of(self.partition_key(ref, partition))
+
+    def write_partition(self, ref: TableRef, partition: str | None, df: pl.DataFrame | pd.DataFrame) -> str:
+        """Atomically replace one partition of a table with `df` (typed by the table's registered schema); returns
+        where it lies."""
+        key = self.partition_key(ref, partition)
+        sink = pa.BufferOutputStream()
+        pq.write_table(_to_arrow(ref, df), sink)
+        self.store.put(key, sink.getvalue().to_pybytes())
+        return self.location.url_of(key)
 
     def read_arrow(self, ref: TableRef, partitions: Sequence[str | None]) -> pa.Table:
-        files = [self.partition_file(ref, p) for p in partitions]
-        missing = [str(f) for f in files if not f.exists()]
+        tables, missing = [], []
+        for key in (self.partition_key(ref, p) for p in partitions):
+            try:
+                tables.append(pq.read_table(pa.BufferReader(pa.py_buffer(self.store.get(key)))))
+            except FileNotFoundError:
+                missing.append(self.location.url_of(key))
         if missing:
             raise FileNotFoundError(f"{ref}: partition file(s) not materialized yet: {missing}")
-        return _concat([pq.read_table(f) for f in files])
+        return _concat(tables)
 
     def read_frame(self, ref: TableRef, partitions: Sequence[str | None]) -> pl.DataFrame:
         """The partitions as one polars frame: the domain library's frame engine."""
@@ -99,20 +101,21 @@ class Lakehouse:
         return to_pandas(self.read_arrow(ref, partitions))
 
     def partitions(self, ref: TableRef) -> list[str]:
-        return sorted(p.stem for p in self.table_dir(ref).glob("*.parquet"))
+        prefix = f"{ref.schema}/{ref.table}/"
+        return sorted(key.removeprefix(prefix).removesuffix(".parquet") for key in self._parquet_keys(prefix)
+                      if "/" not in key.removeprefix(prefix))
 
     def tables(self) -> list[TableRef]:
-        if not self.lake_dir.exists():
-            return []
-        return [
-            TableRef(schema_dir.name, table_dir.name)
-            for schema_dir in sorted(self.lake_dir.iterdir()) if schema_dir.is_dir()
-            for table_dir in sorted(schema_dir.iterdir()) if table_dir.is_dir() and any(table_dir.glob("*.parquet"))
-        ]
+        names = sorted({tuple(key.split("/")[:2]) for key in self._parquet_keys("") if key.count("/") == 2})
+        return [TableRef(schema, table) for schema, table in names]
+
+    def _parquet_keys(self, prefix: str) -> list[str]:
+        # Only whole objects named *.parquet: a local store's staging files (`x.parquet#1`) are not partitions.
+        return [info.key for info in self.store.list(prefix) if info.key.endswith(".parquet")]
 
     # -- SQL ---------------------------------------------------------------------------------------------------
     def view_sql(self, ref: TableRef) -> str:
-        glob = (self.table_dir(ref) / "*.parquet").as_posix().replace("'", "''")
+        glob = self.location.url_of(f"{ref.schema}/{ref.table}/*.parquet").replace("'", "''")
         return (
             f"CREATE OR REPLACE VIEW {ref.schema}.{ref.table} AS "
             f"SELECT * FROM read_parquet('{glob}', union_by_name = true)"
@@ -121,6 +124,7 @@ class Lakehouse:
     def connect(self) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB session with every table as a view: never touches the catalog file's lock."""
         con = duckdb.connect()
+        remote_duckdb.prepare(con, self.location)
         self._create_views(con, self.tables())
         return con
 
@@ -129,7 +133,9 @@ class Lakehouse:
             return con.execute(sql, params).df()
 
     def sync_catalog(self) -> CatalogSync:
-        """Refresh the views in the DuckDB catalog file; skipped (not failed) while someone else holds the file."""
+        """Refresh the views in the DuckDB catalog file; skipped (not failed) while someone else holds the file, or
+        when DuckDB cannot read the lake where it lies (e.g. a pod that has only a role, no keys, for the bucket):
+        the data is already safe in the lake, and a later sync with access catches up."""
         self.catalog_path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_wait_s
         while True:
@@ -141,7 +147,11 @@ class Lakehouse:
                     return CatalogSync(False, f"catalog {self.catalog_path} is held by another process: {exc}")
                 time.sleep(0.2)
         with con:
-            self._create_views(con, self.tables())
+            try:
+                remote_duckdb.prepare(con, self.location)  # a temporary secret: never stored in the catalog file
+                self._create_views(con, self.tables())
+            except (duckdb.Error, RuntimeError) as exc:  # RuntimeError: the httpfs package is missing
+                return CatalogSync(False, f"views over {self.location} not refreshed: {exc}")
         return CatalogSync(True)
 
     def _create_views(self, con: duckdb.DuckDBPyConnection, refs: Iterable[TableRef]) -> None:

@@ -16,3 +16,9 @@ def pipeline_resources(dirs: dict[str, Path], landing: Path = SAMPLE_LANDING, co
         "landing": LandingResource(landing_dir=str(landing), datasets_config=str(config),
                                    data_dir=str(dirs["lake_dir"].parent)),
     }
+
+
+def on_object_store(resources: dict, lake_url: str, catalog_path: Path) -> dict:
+    """`resources` with the warehouse (and so the IO manager) storing the lake at `lake_url`: s3://bucket/prefix."""
+    warehouse = WarehouseResource(lake_dir=lake_url, catalog_path=str(catalog_path))
+    return {**resources, "io_manager": WarehouseIOManager(warehouse=warehouse), "warehouse": warehouse}

@@ -62,10 +62,11 @@ def llm_resources(warehouse_dirs, tmp_path: Path, prompts: Path, **llm_fields) -
     }
 
 
-def materialize_traits(resources: dict, league: str = "pga", max_people: int = 6):
+def materialize_traits(resources: dict, league: str = "pga", max_people: int = 6,
+                       instance: dg.DagsterInstance | None = None):
     config = {"ops": {"traits__trait_texts": {"config": {"max_people": max_people}}}}
     return dg.materialize(BIOS_ASSETS + TRAIT_ASSETS, partition_key=league, resources=resources,
-                          run_config=config, raise_on_error=False)
+                          run_config=config, raise_on_error=False, instance=instance)
 
 
 def materialize_dataset_traits(resources: dict, dataset: str, max_people: int) -> None:

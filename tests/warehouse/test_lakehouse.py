@@ -80,7 +80,7 @@ def test_reading_a_partition_that_was_never_written_names_it(warehouse_dirs):
 
 def test_partition_keys_that_could_escape_the_table_folder_are_refused(warehouse_dirs):
     with pytest.raises(ValueError, match="cannot be used as a file name"):
-        _lake(warehouse_dirs).partition_file(PEOPLE, "../../etc")
+        _lake(warehouse_dirs).partition_key(PEOPLE, "../../etc")
 
 
 def test_a_polars_frame_is_stored_with_the_registered_schema_whatever_its_column_order(warehouse_dirs):
