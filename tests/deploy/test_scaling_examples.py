@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 import yaml
 from dagster._core.instance.config import dagster_instance_config
 
 from personax_platform.llm.models import load_models
+from personax_platform.warehouse.store import LakeLocation
 from tests.conftest import REPO_ROOT
 from tests.deploy import compose
 from tests.deploy.dockerfile import Dockerfile
@@ -35,6 +36,38 @@ def test_the_kubernetes_instance_differs_from_the_deployment_only_in_the_launche
     assert {DOCKERFILE.env["PERSONAX_DATA_DIR"], DOCKERFILE.env["PERSONAX_LANDING_DIR"]} <= mounted
     given = {entry.split("=", 1)[0] for entry in launcher["env_vars"]}
     assert {"DAGSTER_POSTGRES_HOST", "DAGSTER_POSTGRES_PORT"} <= given  # the rest comes from the .env Secret
+
+
+def test_the_bucket_instance_keeps_no_lake_on_a_volume_and_differs_from_the_shared_volume_one_only_there():
+    bucket, shared = instance_file(SCALING / "dagster.k8s.bucket.yaml"), instance_file(SCALING / "dagster.k8s.yaml")
+    assert {key for key in bucket.keys() | shared.keys() if bucket.get(key) != shared.get(key)} == {"run_launcher"}
+    launcher, shared_launcher = bucket["run_launcher"]["config"], shared["run_launcher"]["config"]
+    assert bucket["run_launcher"]["class"] == shared["run_launcher"]["class"] == "K8sRunLauncher"
+    differing = {key for key in launcher.keys() | shared_launcher.keys()
+                 if launcher.get(key) != shared_launcher.get(key)}
+    assert differing <= {"env_vars", "volumes", "volume_mounts"}, differing
+    assert launcher["env_secrets"] == ["personax-env"]  # .env as a Secret: the keys never appear in this file
+
+    env = dict(entry.split("=", 1) for entry in launcher["env_vars"])
+    assert {"DAGSTER_POSTGRES_HOST", "DAGSTER_POSTGRES_PORT"} <= env.keys()
+    assert LakeLocation.parse(env["PERSONAX_LAKE_DIR"]).scheme == "s3"
+    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} & env.keys()
+
+    # Nothing is mounted where the lake or the catalog would be: the data dir stays pod-local.
+    mounted = {mount["mountPath"]: mount for mount in launcher["volume_mounts"]}
+    data_dir = PurePosixPath(DOCKERFILE.env["PERSONAX_DATA_DIR"])
+    assert not [path for path in mounted if data_dir in (PurePosixPath(path), *PurePosixPath(path).parents)
+                or PurePosixPath(path) in data_dir.parents]
+    # The landing files are inputs: read-only. The one writable mount holds only the files that must outlive a pod,
+    # the LLM response cache and the release folders, and the run environment points them there.
+    assert mounted[DOCKERFILE.env["PERSONAX_LANDING_DIR"]]["readOnly"] is True
+    writable = [path for path, mount in mounted.items() if not mount.get("readOnly")]
+    assert len(writable) == 1
+    for variable in ("PERSONAX_LLM_CACHE", "PERSONAX_RELEASE_DIR"):
+        assert PurePosixPath(writable[0]) in PurePosixPath(env[variable]).parents, variable
+    claims = {volume["name"]: volume["persistentVolumeClaim"] for volume in launcher["volumes"]}
+    assert {mount["name"] for mount in launcher["volume_mounts"]} == claims.keys()
+    assert all(claims[m["name"]].get("readOnly", False) == m.get("readOnly", False) for m in mounted.values())
 
 
 def test_the_litellm_router_serves_every_model_of_the_router_models_file(monkeypatch):
