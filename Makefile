@@ -71,6 +71,7 @@ bench: install-test
 	$(BIN)/python -m benchmarks.level1_independence
 	$(BIN)/python -m benchmarks.bios_ingestion
 	$(BIN)/python -m benchmarks.trait_parsing
+	$(BIN)/python -m benchmarks.lake_throughput
 
 ## Re-resolve the pinned set into requirements.lock (see README, "Upgrading dependencies").
 lock:
