@@ -34,6 +34,7 @@ from assets.release import persona_release
 from assets.release_import import release_import
 from assets.schedules import traits_daily_recheck
 from assets.sensors import landing_files_sensor
+from assets.trait_texts_preview import trait_texts_run_preview
 from orchestration import dagster_fixes
 from resources.embeddings import FaceEmbeddingResource, TextEncoderResource
 from resources.landing import LandingResource
@@ -55,7 +56,7 @@ defs = dg.Definitions(
             known_truth_validation],
     asset_checks=[bios.raw_bios_check, bios.bios_check, traits.trait_texts_check, traits.trait_scores_check,
                   traits.trait_scores_hesitation_check, traits.aggregated_traits_check,
-                  traits.trait_texts_prompt_is_current, embeddings.face_embeddings_check,
+                  traits.trait_texts_prompt_is_current, trait_texts_run_preview, embeddings.face_embeddings_check,
                   embeddings.text_embeddings_check],
     jobs=[bios_job, traits_job, embeddings_job, dataset_reports_job, level2_job, release_job, prompt_consistency_job,
           known_truth_job],

@@ -11,16 +11,17 @@ from pydantic import Field
 
 from assets.bios import BIOS
 from assets.frame_types import BIOS_FRAME
+from assets.llm_budget import LLMBudgetConfig, enforce_budget, preview_metadata
 from assets.metadata import image_metadata, markdown_table, simulated_notice, table_metadata
 from assets.partitions import dataset_kind, dataset_partitions, league_to_dataset
 from assets.pools import LLM_POOL
-from personax_platform.consistency.cost import estimate_cost
 from personax_platform.consistency.design import VARIANTS
 from personax_platform.consistency.metrics import discrepancy, stability, study_scores, variant_ranking
 from personax_platform.consistency.plots import radar_png, sd_boxplot_png
 from personax_platform.consistency.requests import study_requests
 from personax_platform.consistency.sample import stratified_sample
 from personax_platform.llm.embedded import DEMO_DISCLAIMER
+from personax_platform.llm.preview import RunPreview
 from resources.llm import LLMResource
 
 GROUP = "analysis"
@@ -32,7 +33,7 @@ PROMPT_CONSISTENCY_SCORES = dg.AssetKey([GROUP, "prompt_consistency_scores"])
 STRATUM = {"athletes": "league", "celebrities": "occupation"}  # per dataset kind
 
 
-class PromptConsistencyConfig(dg.Config):
+class PromptConsistencyConfig(LLMBudgetConfig):
     sample_size: int = Field(20, ge=1, description="People per dataset, stratified by league (athletes) or "
                                                    "occupation (celebrities).")
     repeats: int = Field(5, ge=2, description="Answers per person × model × variant (K).")
@@ -42,8 +43,6 @@ class PromptConsistencyConfig(dg.Config):
     temperature: float | None = Field(
         None, ge=0, description="Overrides every model's temperature; None keeps the configured one. At "
                                 "temperature 0 a deterministic model repeats itself exactly (SD 0).")
-    max_cost_usd: float = Field(5.0, ge=0, description="Refuse to start when the estimated cost (an upper bound) "
-                                                       "is higher; raise it in the run config to proceed.")
 
 
 @dg.multi_asset(
@@ -74,14 +73,9 @@ def prompt_consistency(context: dg.AssetExecutionContext, config: PromptConsiste
     models = [m if config.temperature is None else m.model_copy(update={"temperature": config.temperature})
               for m in llm.models(dataset)]
     requests = study_requests(sample, prompts, models, config.repeats, dataset_kind(dataset))
-    estimate = estimate_cost(requests)
-    context.log.info(f"{dataset}: {len(sample)} people; {estimate.describe()}; budget ${config.max_cost_usd:.2f}")
-    if estimate.usd > config.max_cost_usd:
-        raise dg.Failure(
-            description=f"estimated cost ${estimate.usd:.2f} is above the budget max_cost_usd="
-                        f"${config.max_cost_usd:.2f}: {estimate.describe()}. Nothing was sent; raise max_cost_usd "
-                        "in the run config (or reduce sample_size, repeats, variants) to proceed.",
-            metadata={"requests": estimate.requests, "estimated_cost_usd": estimate.usd})
+    context.log.info(f"{dataset}: {len(sample)} people")
+    preview = llm.preview(requests)
+    enforce_budget(context, preview, config.max_cost_usd)
 
     results = []
     for variant, prompt in prompts.items():  # each variant's answers are validated by its own parser
@@ -91,7 +85,7 @@ def prompt_consistency(context: dg.AssetExecutionContext, config: PromptConsiste
     stable, pairs = stability(scores), discrepancy(scores)
     ranking = variant_ranking(stable)
     yield dg.Output(stable, output_name="prompt_consistency",
-                    metadata=_study_metadata(dataset, config, sample, results, estimate.usd, stable, ranking, llm))
+                    metadata=_study_metadata(dataset, config, sample, results, preview, stable, ranking, llm))
     yield dg.Output(pairs, output_name="prompt_discrepancy", metadata={
         **table_metadata(pairs),
         "discrepancy": dg.MetadataValue.md(markdown_table(pairs.drop(columns="dataset"), rows=len(pairs))),
@@ -103,7 +97,7 @@ def prompt_consistency(context: dg.AssetExecutionContext, config: PromptConsiste
 
 
 def _study_metadata(dataset: str, config: PromptConsistencyConfig, sample: pd.DataFrame, results: list,
-                    estimated_usd: float, stable: pd.DataFrame, ranking: pd.DataFrame, llm: LLMResource) -> dict:
+                    preview: RunPreview, stable: pd.DataFrame, ranking: pd.DataFrame, llm: LLMResource) -> dict:
     fresh = [r for r in results if not r.cache_hit]
     recommended = ranking["variant"].iloc[0] if ranking["mean_sd"].notna().any() else None
     metadata = {
@@ -119,8 +113,8 @@ def _study_metadata(dataset: str, config: PromptConsistencyConfig, sample: pd.Da
         "cache_hits": len(results) - len(fresh),
         "new_calls": len(fresh),
         "failures": sum(r.status != "ok" for r in results),
-        "estimated_cost_usd": estimated_usd,
         "cost_usd": float(sum(r.cost_usd for r in fresh)),
+        **preview_metadata(preview),
     }
     metadata.update(simulated_notice(dataset) or
                     ({"notice": DEMO_DISCLAIMER} if llm.uses_embedded_model(dataset) else {}))

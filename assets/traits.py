@@ -11,6 +11,7 @@ import polars as pl
 from pydantic import Field
 
 from assets.bios import BIOS
+from assets.llm_budget import LLMBudgetConfig, enforce_budget, preview_metadata
 from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata, value_counts
 from assets.partitions import (
     dataset_kind,
@@ -24,6 +25,9 @@ from assets.pools import LLM_POOL
 from expectations.asset_checks import gx_asset_check
 from personax_platform.known_truth.cohort import SIMULATED_NOTICE
 from personax_platform.llm.embedded import DEMO_DISCLAIMER
+from personax_platform.llm.models import ModelConfig
+from personax_platform.llm.request import LLMRequest
+from personax_platform.prompts import PromptTemplate
 from personax_platform.traits import schema
 from personax_platform.traits.aggregate import agreement
 from personax_platform.traits.constants import TRAITS
@@ -57,7 +61,7 @@ REINFER_WHEN_INPUTS_CHANGE = dg.AutomationCondition.eager() | (
 )
 
 
-class TraitTextsConfig(dg.Config):
+class TraitTextsConfig(LLMBudgetConfig):
     max_people: int = Field(
         default=0, ge=0,
         description="0 = every person of the league; N > 0 = the first N people by person id (quick demo runs).",
@@ -92,16 +96,24 @@ def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm
                 warehouse: WarehouseResource, people: pl.DataFrame) -> dg.Output:
     dataset = dataset_of(context.partition_key)
     prompt, models = llm.prompt(), llm.models(dataset)
-    chosen = _chosen_people(people, config)
+    requests = trait_texts_requests(people, config, prompt, models, dataset)
+    preview = llm.preview(requests)
+    enforce_budget(context, preview, config.max_cost_usd)
     # Progress lines go to the run's log: the UI's run view shows them while the calls run (hours on big leagues).
-    results = llm.complete(build_requests(chosen, prompt, models, dataset_kind(dataset)), run_id=context.run.run_id,
-                           progress=context.log.info)
+    results = llm.complete(requests, run_id=context.run.run_id, progress=context.log.info)
     current = texts_table(results, prompt)
     lake = warehouse.lakehouse()
     ref, league = table_ref(TRAIT_TEXTS), context.partition_key
     previous = lake.read_frame(ref, [league]) if league in lake.partitions(ref) else None
     table = merge_prompt_versions(previous, current, prompt.sha)
-    return dg.Output(table, metadata={**_inference_metadata(current, llm, dataset), **_version_metadata(context, llm)})
+    return dg.Output(table, metadata={**_inference_metadata(current, llm, dataset), **_version_metadata(context, llm),
+                                      **preview_metadata(preview)})
+
+
+def trait_texts_requests(people: pl.DataFrame, config: TraitTextsConfig, prompt: PromptTemplate,
+                         models: list[ModelConfig], dataset: str) -> list[LLMRequest]:
+    """What a run with `config` asks for a league's `people` (the run preview check asks the same)."""
+    return build_requests(_chosen_people(people, config), prompt, models, dataset_kind(dataset))
 
 
 def _version_metadata(context: dg.AssetExecutionContext, llm: LLMResource) -> dict:
@@ -135,6 +147,7 @@ def _inference_metadata(current: pl.DataFrame, llm: LLMResource, dataset: str) -
         "failures_by_reason": dg.MetadataValue.md(
             counts_table(value_counts(failed["failure_reason"].str.slice(0, 80)), "reason")),
         "input_tokens": int(fresh["input_tokens"].fill_null(0).sum()),
+        "cached_input_tokens": int(fresh["cached_input_tokens"].fill_null(0).sum()),
         "output_tokens": int(fresh["output_tokens"].fill_null(0).sum()),
         "cost_usd": float(fresh["cost_usd"].sum()),
         "latency_p50_s": float(latency.quantile(0.5, "linear")) if len(latency) else float("nan"),

@@ -12,6 +12,7 @@ from personax_platform.llm.dataset_models import models_for_dataset
 from personax_platform.llm.embedded import EMBEDDED_PROVIDER, register_embedded_provider
 from personax_platform.llm.inference_version import inference_version
 from personax_platform.llm.models import ModelConfig, known_truth_raters, load_models
+from personax_platform.llm.preview import RunPreview, preview_run
 from personax_platform.llm.request import LLMRequest
 from personax_platform.llm.simulated import register_simulated_provider
 from personax_platform.progress import Report
@@ -63,6 +64,11 @@ class LLMResource(dg.ConfigurableResource):
 
     def uses_embedded_model(self, dataset: str | None = None) -> bool:
         return any(m.model.startswith(f"{EMBEDDED_PROVIDER}/") for m in self.models(dataset))
+
+    def preview(self, requests: list[LLMRequest]) -> RunPreview:
+        """What `complete(requests)` would send, cost and take, against this resource's cache; sends nothing."""
+        with ResponseCache(Path(self.cache_path)) as cache:
+            return preview_run(requests, cache)
 
     def complete(self, requests: list[LLMRequest], run_id: str, prompt: PromptTemplate | None = None,
                  progress: Report | None = None) -> list[LLMResult]:

@@ -39,16 +39,23 @@ CREATE TABLE IF NOT EXISTS llm_responses (
 )
 """
 
+# Columns added after the first release, with their types. `_add_missing_columns` adds them to every file, old
+# and new, so that all cache files have one layout.
+_ADDED_COLUMNS = {"cached_input_tokens": "INTEGER"}
+
 # An 'ok' row is never replaced by a failure: a concurrent run that gave up must not erase an answer.
 _UPSERT = """
 INSERT INTO llm_responses (request_hash, model, status, raw_response, finish_reason, model_version, input_tokens,
-                           output_tokens, cost_usd, latency_s, attempts, failure_reason, run_id, created_at, updated_at)
+                           output_tokens, cost_usd, latency_s, attempts, failure_reason, run_id, created_at, updated_at,
+                           cached_input_tokens)
 VALUES (:request_hash, :model, :status, :raw_response, :finish_reason, :model_version, :input_tokens,
-        :output_tokens, :cost_usd, :latency_s, :attempts, :failure_reason, :run_id, :created_at, :updated_at)
+        :output_tokens, :cost_usd, :latency_s, :attempts, :failure_reason, :run_id, :created_at, :updated_at,
+        :cached_input_tokens)
 ON CONFLICT (request_hash) DO UPDATE SET
     model = excluded.model, status = excluded.status, raw_response = excluded.raw_response,
     finish_reason = excluded.finish_reason, model_version = excluded.model_version,
-    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cached_input_tokens = excluded.cached_input_tokens, cost_usd = excluded.cost_usd,
     latency_s = excluded.latency_s, attempts = excluded.attempts, failure_reason = excluded.failure_reason,
     run_id = excluded.run_id, updated_at = excluded.updated_at
 WHERE llm_responses.status <> 'ok' OR excluded.status = 'ok'
@@ -57,7 +64,9 @@ WHERE llm_responses.status <> 'ok' OR excluded.status = 'ok'
 
 @dataclass(frozen=True)
 class CachedResponse:
-    """One stored outcome of a request (the call that produced it: its run, tokens, cost and latency)."""
+    """One stored outcome of a request (the call that produced it: its run, tokens, cost and latency).
+    `cached_input_tokens` is the part of `input_tokens` the provider served from its prompt cache; None where the
+    provider did not say, and for rows written before the column existed."""
 
     request_hash: str
     model: str
@@ -74,6 +83,7 @@ class CachedResponse:
     run_id: str
     created_at: str
     updated_at: str
+    cached_input_tokens: int | None = None
 
 
 class ResponseCache:
@@ -90,6 +100,7 @@ class ResponseCache:
         self._enable_wal()
         self._con.execute("PRAGMA synchronous = NORMAL")
         self._con.execute(_SCHEMA)
+        self._add_missing_columns()
 
     def _enable_wal(self) -> None:
         """Switching a new file to WAL needs an exclusive lock, and SQLite may answer "database is locked" at once,
@@ -103,6 +114,18 @@ class ResponseCache:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+    def _add_missing_columns(self) -> None:
+        """Cache files written before a column existed get it, empty: their answers stay valid cache hits."""
+        present = {row[1] for row in self._con.execute("PRAGMA table_info(llm_responses)")}
+        for name, sql_type in _ADDED_COLUMNS.items():
+            if name in present:
+                continue
+            try:
+                self._con.execute(f"ALTER TABLE llm_responses ADD COLUMN {name} {sql_type}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process opening the same file added it first
+                    raise
 
     def get_ok(self, hashes: Iterable[str]) -> dict[str, CachedResponse]:
         """The successful responses among `hashes`; failed and unknown hashes are absent (to be re-sent)."""

@@ -46,7 +46,8 @@ class Backoff:
 class LLMResult:
     """The outcome of one request. Response fields (raw_response ... attempts) describe the call that produced it:
     for a cache hit that is an earlier run's call, while run_id and the timestamps are this run's. Tokens and cost
-    add up every attempt that got a response; latency is the last attempt's."""
+    add up every attempt that got a response; latency is the last attempt's. `cached_input_tokens`, the part of
+    `input_tokens` the provider read from its prompt cache, is None where no attempt's response reported it."""
 
     key: str
     request_hash: str
@@ -66,6 +67,7 @@ class LLMResult:
     run_id: str
     started_at: datetime
     finished_at: datetime
+    cached_input_tokens: int | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -80,6 +82,7 @@ class _Outcome:
     model_version: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    cached_input_tokens: int | None = None
     cost_usd: float = 0.0
     latency_s: float | None = None
     attempts: int = 0
@@ -213,6 +216,9 @@ def _call_kwargs(request: LLMRequest) -> dict[str, Any]:
         kwargs["input_cost_per_token"] = model.input_cost_per_token
     if model.output_cost_per_token is not None:
         kwargs["output_cost_per_token"] = model.output_cost_per_token
+    if model.cached_input_cost_per_token is not None:
+        # litellm's name for it; without it, litellm bills cached tokens of a custom-priced model at the input price.
+        kwargs["cache_read_input_token_cost"] = model.cached_input_cost_per_token
     return kwargs
 
 
@@ -229,8 +235,17 @@ def _record_response(outcome: _Outcome, response: Any) -> int | None:
         outcome.input_tokens = (outcome.input_tokens or 0) + prompt
     if completion is not None:
         outcome.output_tokens = (outcome.output_tokens or 0) + completion
+    if (cached := _cached_prompt_tokens(usage)) is not None:
+        outcome.cached_input_tokens = (outcome.cached_input_tokens or 0) + cached
     outcome.cost_usd += _cost(response)
     return None if prompt is None or completion is None else prompt + completion
+
+
+def _cached_prompt_tokens(usage: Any) -> int | None:
+    """The prompt tokens the provider served from its prompt cache. litellm's Usage carries them as OpenAI's
+    `prompt_tokens_details.cached_tokens` whatever the provider called them (Anthropic's cache_read_input_tokens,
+    DeepSeek's prompt_cache_hit_tokens); None when the provider reported nothing."""
+    return getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
 
 
 def _check_answer(outcome: _Outcome, validate: Validate | None) -> _Failure | None:
@@ -307,8 +322,8 @@ def _model_version(response: Any) -> str | None:
 
 def _cost(response: Any) -> float:
     # litellm prices every response from its cost map (or the model's configured per-token prices) before
-    # returning it; recomputing with completion_cost() would double that per-call work. Unknown and local models
-    # have no price: 0.
+    # returning it, cached prompt tokens at the cached-token price where there is one; recomputing with
+    # completion_cost() would double that per-call work. Unknown and local models have no price: 0.
     cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
     return float(cost) if cost else 0.0
 
@@ -353,7 +368,7 @@ def _cached(h: str, request: LLMRequest, outcome: _Outcome, run_id: str, started
         finish_reason=outcome.finish_reason, model_version=outcome.model_version, input_tokens=outcome.input_tokens,
         output_tokens=outcome.output_tokens, cost_usd=outcome.cost_usd, latency_s=outcome.latency_s,
         attempts=outcome.attempts, failure_reason=outcome.failure_reason, run_id=run_id, created_at=now,
-        updated_at=now)
+        updated_at=now, cached_input_tokens=outcome.cached_input_tokens)
 
 
 def _result(request: LLMRequest, h: str, outcome: _Outcome | CachedResponse, cache_hit: bool, run_id: str,
@@ -362,9 +377,10 @@ def _result(request: LLMRequest, h: str, outcome: _Outcome | CachedResponse, cac
         key=request.key, request_hash=h, model_name=request.model.name, model_string=request.model.model,
         model_version=outcome.model_version, status=outcome.status, failure_reason=outcome.failure_reason,
         raw_response=outcome.raw_response, finish_reason=outcome.finish_reason,
-        input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens, cost_usd=outcome.cost_usd,
-        latency_s=outcome.latency_s, attempts=outcome.attempts, cache_hit=cache_hit, run_id=run_id,
-        started_at=started, finished_at=finished, metadata=dict(request.metadata))
+        input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
+        cached_input_tokens=outcome.cached_input_tokens, cost_usd=outcome.cost_usd, latency_s=outcome.latency_s,
+        attempts=outcome.attempts, cache_hit=cache_hit, run_id=run_id, started_at=started, finished_at=finished,
+        metadata=dict(request.metadata))
 
 
 def _now() -> datetime:

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from personax_platform.llm.models import ModelConfig
 from personax_platform.prompts import PromptTemplate
 
-_OPERATIONAL = {"api_key_env", "rpm", "tpm", "max_concurrency", "timeout_s", "max_retries"}
+# The cached-input price changes no answer either. (The input and output prices predate this list and stay in it:
+# taking them out would change every deployed version once.)
+_OPERATIONAL = {"api_key_env", "rpm", "tpm", "max_concurrency", "timeout_s", "max_retries",
+                "cached_input_cost_per_token"}
 _RATER_FIELDS = {"name", "model", "temperature", "max_tokens", "seed", "extra"}
 
 

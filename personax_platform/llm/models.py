@@ -17,6 +17,7 @@ DEFAULT_MODELS_PATH = REPO_ROOT / "config" / "models.yaml"
 _RESERVED_EXTRA = frozenset({
     "model", "messages", "response_format", "temperature", "max_tokens", "seed", "api_base", "api_key",
     "timeout", "max_retries", "num_retries", "stream", "input_cost_per_token", "output_cost_per_token",
+    "cache_read_input_token_cost",
 })
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
@@ -43,6 +44,9 @@ class ModelConfig(BaseModel):
     # answers, so unlike `extra` they are not part of the request hash.
     input_cost_per_token: float | None = Field(None, ge=0)
     output_cost_per_token: float | None = Field(None, ge=0)
+    # The price of prompt tokens the provider serves from its prompt cache (unset: litellm's map, else the input
+    # price).
+    cached_input_cost_per_token: float | None = Field(None, ge=0)
     extra: dict[str, Any] = {}
 
     @field_validator("api_key_env")

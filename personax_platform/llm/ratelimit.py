@@ -24,9 +24,13 @@ _CHARS_PER_TOKEN = 4  # rough for English prose and JSON; corrected by the repor
 def estimate_tokens(messages: list[dict[str, Any]], max_tokens: int) -> int:
     """Tokens a request may consume before it is sent: prompt length plus the whole output budget (providers
     count `max_tokens` against TPM the same way)."""
-    chars = sum(len(m["content"]) if isinstance(m.get("content"), str) else len(json.dumps(m.get("content")))
-                for m in messages)
-    return math.ceil(chars / _CHARS_PER_TOKEN) + max_tokens
+    return math.ceil(message_chars(messages) / _CHARS_PER_TOKEN) + max_tokens
+
+
+def message_chars(messages: list[dict[str, Any]]) -> int:
+    """Characters of the messages' content (structured content as its JSON text)."""
+    return sum(len(m["content"]) if isinstance(m.get("content"), str) else len(json.dumps(m.get("content")))
+               for m in messages)
 
 
 class TokenBucket:

@@ -54,7 +54,8 @@ def texts_table(results: Sequence[LLMResult], prompt: PromptTemplate) -> pl.Data
             "prompt_id": prompt.id, "prompt_version": prompt.version, "prompt_sha": prompt.sha,
             "request_hash": r.request_hash, "status": r.status, "failure_reason": r.failure_reason,
             "description": description, "raw_response": r.raw_response, "finish_reason": r.finish_reason,
-            "input_tokens": r.input_tokens, "output_tokens": r.output_tokens, "cost_usd": r.cost_usd,
+            "input_tokens": r.input_tokens, "cached_input_tokens": r.cached_input_tokens,
+            "output_tokens": r.output_tokens, "cost_usd": r.cost_usd,
             "latency_s": r.latency_s, "attempts": r.attempts, "cache_hit": r.cache_hit, "run_id": r.run_id,
             "started_at": r.started_at, "finished_at": r.finished_at,
         })
@@ -66,8 +67,12 @@ def merge_prompt_versions(previous: pl.DataFrame | None, current: pl.DataFrame, 
     if previous is None or previous.is_empty():
         return current
     older = previous.filter(pl.col("prompt_sha").ne_missing(prompt_sha))
-    # The stored rows may come back with other widths of the same types (e.g. large strings): the schema decides.
-    return pl.concat([older.cast(_TEXTS_SCHEMA), current]) if len(older) else current
+    if not len(older):
+        return current
+    # Rows stored before a column existed (cached_input_tokens) get it empty; the stored rows may also come back
+    # with other widths of the same types (e.g. large strings): the schema decides.
+    added = [pl.lit(None, dtype).alias(name) for name, dtype in _TEXTS_SCHEMA.items() if name not in older.columns]
+    return pl.concat([older.with_columns(added).select(_TEXTS_SCHEMA.names()).cast(_TEXTS_SCHEMA), current])
 
 
 def scores_table(texts: pl.DataFrame, prompt: PromptTemplate) -> pl.DataFrame:

@@ -12,8 +12,8 @@ TRAIT_TEXTS = pa.schema([
     ("prompt_id", pa.string()), ("prompt_version", pa.int32()), ("prompt_sha", pa.string()),
     ("request_hash", pa.string()), ("status", pa.string()), ("failure_reason", pa.string()),
     ("description", pa.string()), ("raw_response", pa.string()), ("finish_reason", pa.string()),
-    ("input_tokens", pa.int64()), ("output_tokens", pa.int64()), ("cost_usd", pa.float64()),
-    ("latency_s", pa.float64()), ("attempts", pa.int32()), ("cache_hit", pa.bool_()),
+    ("input_tokens", pa.int64()), ("cached_input_tokens", pa.int64()), ("output_tokens", pa.int64()),
+    ("cost_usd", pa.float64()), ("latency_s", pa.float64()), ("attempts", pa.int32()), ("cache_hit", pa.bool_()),
     ("run_id", pa.string()), ("started_at", _UTC), ("finished_at", _UTC),
 ])
 

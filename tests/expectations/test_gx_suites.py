@@ -20,6 +20,7 @@ from expectations.gx_validation import (
     suite_parameter_names,
     validate_dataframe,
 )
+from personax_platform.traits.schema import TRAIT_TEXTS
 from tests.conftest import PYTHON, REPO_ROOT
 
 RAW_KEY = dg.AssetKey(["bios", "raw_bios"])
@@ -250,6 +251,13 @@ def test_bios_suite_expects_exactly_the_canonical_columns():
     face = {e["kwargs"]["column"]: e["kwargs"]["value_set"] for e in definition["expectations"]
             if e["kwargs"].get("column") in FACE}
     assert face == {attr: [-1, 1] for attr in FACE}
+
+
+def test_trait_texts_suite_expects_exactly_the_registered_columns():
+    definition = load_suite_definition(suite_path_for(dg.AssetKey(["traits", "trait_texts"])))
+    (columns,) = [e["kwargs"]["column_set"] for e in definition["expectations"]
+                  if e["type"] == "expect_table_columns_to_match_set"]
+    assert columns == TRAIT_TEXTS.names
 
 
 # ---------------------------------------------------------------------------------------------------------- dagster

@@ -2,12 +2,16 @@
 
 Runs aiohttp on its own event loop in a background thread (so litellm in the test's loop talks real HTTP to it):
 fixed latency, an answer function, and a fault plan applied to the first calls of a request. A request is
-identified by its last user message. The server stops at `stop()`, or by itself after `max_lifetime_s`.
+identified by its last user message. With `report_cached_tokens`, usage reports the prompt tokens a provider's
+prompt cache would have served (the longest prefix, in tokens of 4 characters, that the request shares with an earlier
+request to the same model) in OpenAI's field (`prompt_tokens_details.cached_tokens`) or Anthropic's
+(`cache_read_input_tokens`). The server stops at `stop()`, or by itself after `max_lifetime_s`.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import threading
 import time
@@ -20,6 +24,7 @@ from aiohttp import web
 
 FaultKind = Literal["rate_limit", "server_error", "hang", "malformed", "length", "unauthorized"]
 Answer = Callable[[dict[str, Any]], str]
+CachedTokensField = Literal["openai", "anthropic"]
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,9 @@ def echo_answer(body: dict[str, Any]) -> str:
 
 class FakeOpenAIServer:
     def __init__(self, *, latency_s: float = 0.0, answer: Answer = echo_answer, hang_s: float = 10.0,
-                 max_lifetime_s: float = 300.0) -> None:
+                 max_lifetime_s: float = 300.0, report_cached_tokens: CachedTokensField | None = None) -> None:
         self.latency_s = latency_s
+        self.report_cached_tokens = report_cached_tokens
         self.answer = answer
         self.hang_s = hang_s
         self.max_lifetime_s = max_lifetime_s
@@ -58,6 +64,7 @@ class FakeOpenAIServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.client_ports: set[int] = set()  # one per TCP connection the clients opened
+        self._prompts: dict[str, list[str]] = {}  # per model, the prompts seen: the fake prompt cache
         self._plans: dict[tuple[str | None, str | None], list[Fault]] = {}
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -166,7 +173,14 @@ class FakeOpenAIServer:
         return None
 
     def _completion(self, body: dict[str, Any], content: str, finish_reason: str) -> web.Response:
-        prompt_chars = sum(len(str(m.get("content", ""))) for m in body["messages"])
+        prompt = "".join(str(m.get("content", "")) for m in body["messages"])
+        prompt_chars = len(prompt)
+        usage: dict[str, Any] = {"prompt_tokens": prompt_chars // 4 + 1, "completion_tokens": len(content) // 4 + 1,
+                                 "total_tokens": prompt_chars // 4 + len(content) // 4 + 2}
+        if self.report_cached_tokens == "openai":
+            usage["prompt_tokens_details"] = {"cached_tokens": self._cached_tokens(body["model"], prompt)}
+        elif self.report_cached_tokens == "anthropic":
+            usage["cache_read_input_tokens"] = self._cached_tokens(body["model"], prompt)
         return web.json_response({
             "id": f"chatcmpl-{self.total_calls}",
             "object": "chat.completion",
@@ -175,9 +189,14 @@ class FakeOpenAIServer:
             "system_fingerprint": "fp_fake",
             "choices": [{"index": 0, "finish_reason": finish_reason,
                          "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": prompt_chars // 4 + 1, "completion_tokens": len(content) // 4 + 1,
-                      "total_tokens": prompt_chars // 4 + len(content) // 4 + 2},
+            "usage": usage,
         })
+
+    def _cached_tokens(self, model: str, prompt: str) -> int:
+        seen = self._prompts.setdefault(model, [])
+        shared = max((len(os.path.commonprefix([prompt, earlier])) for earlier in seen), default=0)
+        seen.append(prompt)
+        return shared // 4
 
 
 def _error(status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> web.Response:

@@ -2,11 +2,13 @@
 silent drops, unit vectors validated by GX, and a release with no private text that publishes at the HfApi boundary."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
 
-import dagster as dg
 from assets import embeddings
 from assets.release import persona_release
 from assets.release_import import release_import
@@ -137,5 +139,5 @@ def test_text_embeddings_with_no_description_of_the_active_prompt_store_an_empty
                                         texts=texts)
     assert output.value.empty
     lake = Lakehouse(tmp_path / "lake", tmp_path / "catalog.duckdb")
-    path = lake.write_partition(table_ref(embeddings.TEXT_EMBEDDINGS), "pga", output.value)
-    assert lake.read_partitions(table_ref(embeddings.TEXT_EMBEDDINGS), ["pga"]).empty and path.exists()
+    url = lake.write_partition(table_ref(embeddings.TEXT_EMBEDDINGS), "pga", output.value)
+    assert lake.read_partitions(table_ref(embeddings.TEXT_EMBEDDINGS), ["pga"]).empty and Path(url).is_file()

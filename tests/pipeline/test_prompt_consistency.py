@@ -105,6 +105,8 @@ def test_the_study_reports_the_known_spread_of_each_variant(study, warehouse_dir
     metadata = event.materialization.metadata
     # number-l3-inc and number-l3-dec are both perfectly stable; l3-dec never rates neuroticism.
     assert metadata["recommended_variant"].value == "number-l3-inc"
+    assert metadata["requests_to_send"].value == 3 * len(VARIANTS) * REPEATS  # the shared run preview
+    assert "| alpha |" in metadata["run_preview"].value
     assert metadata["sd_boxplot"].value.startswith("![SD box plots](data:image/png;base64,")
     assert metadata["sd_radar"].value.startswith("![SD radar plots](data:image/png;base64,")
     scores = read_table(warehouse_dirs, "prompt_consistency_scores", "analysis")

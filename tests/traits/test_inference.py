@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import polars as pl
@@ -109,3 +110,18 @@ def test_a_new_prompt_version_replaces_only_its_own_rows_and_keeps_the_earlier_v
     assert merged.filter(pl.col("prompt_sha") == PROMPT.sha).equals(rerun)
     assert merge_prompt_versions(None, rerun, PROMPT.sha) is rerun
     assert merge_prompt_versions(stored.clear(), rerun, PROMPT.sha) is rerun
+
+
+def test_texts_record_the_cached_prompt_tokens_providers_report():
+    cached, unknown = (replace(result("p1", "alpha", answer(1, 1, 1, 1, 1)), cached_input_tokens=tokens)
+                       for tokens in (512, None))
+    assert texts_table([cached, unknown], PROMPT)["cached_input_tokens"].to_list() == [512, None]
+
+
+def test_rows_stored_before_cached_input_tokens_existed_merge_with_the_column_empty(texts):
+    stored = texts.with_columns(prompt_sha=pl.lit("earlier")).drop("cached_input_tokens")  # an earlier release's
+    merged = merge_prompt_versions(stored, texts, PROMPT.sha)
+    assert merged.columns == schema.TRAIT_TEXTS.names
+    earlier = merged.filter(pl.col("prompt_sha") == "earlier")
+    assert earlier["cached_input_tokens"].is_null().all() and earlier.drop("cached_input_tokens").equals(stored)
+    assert merged.filter(pl.col("prompt_sha") == PROMPT.sha).equals(texts)
