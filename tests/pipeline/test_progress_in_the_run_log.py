@@ -30,4 +30,7 @@ def test_trait_texts_logs_the_progress_of_its_llm_calls_in_the_run(warehouse_dir
     calls = 4 * len(MODELS)
     assert first_lines[-1].startswith(f"LLM calls (0 cached): {calls}/{calls} done in ")
     assert second_lines[-1].startswith(f"LLM calls ({calls} cached): {2 * len(MODELS)}/{2 * len(MODELS)} done in ")
-    assert all(line.startswith("LLM calls (") for line in first_lines + second_lines)
+    # Before any call, the step logs the run's preview against the budget (assets/llm_budget.py); then only progress.
+    for lines in (first_lines, second_lines):
+        assert lines[0].startswith("pga: ") and "budget $" in lines[0]
+        assert all(line.startswith("LLM calls (") for line in lines[1:])
