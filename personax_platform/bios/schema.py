@@ -3,11 +3,8 @@
 Writing through an explicit schema keeps every league partition identically typed: an athletes' partition has no
 face attributes, and without a schema those all-null columns would be written with Arrow's `null` type.
 """
-import pandas as pd
 import polars as pl
 import pyarrow as pa
-
-from personax_platform.arrow_pandas import to_pandas
 
 FACE_ATTRIBUTES: tuple[str, ...] = (
     "Arched_Eyebrows", "Big_Nose", "Pointy_Nose", "Bushy_Eyebrows", "Big_Lips",
@@ -46,11 +43,6 @@ REJECTED_BIOS = pa.schema([
     ("field", pa.string()), ("value", pa.string()), ("reason", pa.string()), ("record", pa.string()),
     ("rejected_at", _UTC),
 ])
-
-
-def typed_frame(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
-    """`df` with exactly the schema's columns and types: what is validated is what is stored."""
-    return to_pandas(pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False))
 
 
 def polars_schema(schema: pa.Schema) -> pl.Schema:

@@ -6,8 +6,6 @@ nothing it had received and a later run re-sends only failed and missing request
 from __future__ import annotations
 
 import asyncio
-import functools
-import gc
 import os
 import random
 import time
@@ -20,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from personax_platform.llm.cache import CachedResponse, ResponseCache, Status
+from personax_platform.llm.litellm_setup import configured_litellm
 from personax_platform.llm.models import ModelConfig
 from personax_platform.llm.ratelimit import ModelLimiter, estimate_tokens
 from personax_platform.llm.request import LLMRequest, request_hash
@@ -159,7 +158,7 @@ def complete_all_sync(requests: Sequence[LLMRequest], cache: ResponseCache, *, v
 
 async def _complete(request: LLMRequest, limiter: ModelLimiter, validate: Validate | None, backoff: Backoff,
                     secrets: Sequence[str]) -> _Outcome:
-    litellm = _litellm()
+    litellm = configured_litellm()
     model = request.model
     estimate = estimate_tokens(request.messages, model.max_tokens)
     outcome = _Outcome()
@@ -385,19 +384,3 @@ def _result(request: LLMRequest, h: str, outcome: _Outcome | CachedResponse, cac
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@functools.cache
-def _litellm() -> ModuleType:
-    """Import litellm on first use (seconds) and switch off what costs per call or could print request content."""
-    import litellm
-
-    litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on stdout per failed call
-    litellm.telemetry = False
-    litellm.turn_off_message_logging = True  # prompts (people's bios) never reach any logging callback
-    # litellm's import leaves ~370,000 long-lived objects (its model cost map among them) that every full
-    # garbage collection rescans: 0.2 s pauses every few seconds at 150 requests/s. Freezing moves everything
-    # alive now out of the collector's view (it is never freed, which module-level data never is anyway).
-    gc.collect()
-    gc.freeze()
-    return litellm

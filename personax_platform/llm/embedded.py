@@ -39,6 +39,7 @@ from personax_platform.llm.embedded_process import (
     ModelProcessTimeout,
     worker_command,
 )
+from personax_platform.settings import DEFAULT_EMBEDDED_THREADS
 
 EMBEDDED_PROVIDER = "personax-embedded"
 EMBEDDED_MODEL = f"{EMBEDDED_PROVIDER}/smollm2-135m-instruct"
@@ -53,10 +54,8 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 N_CTX = 4096
 # Longer maxLength limits are left to max_tokens (see grammar_schema).
 _MAX_UNROLLED_LENGTH = 100
-# llama.cpp threads of the worker process; set by register_embedded_provider (settings.DEFAULT_EMBEDDED_THREADS
-# explains the default of one).
-DEFAULT_THREADS = 1
-_threads = DEFAULT_THREADS
+# llama.cpp threads of the worker process; set by register_embedded_provider (settings explains the default).
+_threads = DEFAULT_EMBEDDED_THREADS
 
 
 class EmbeddedModelMissing(FileNotFoundError):

@@ -29,7 +29,7 @@ from statistics import fmean
 from typing import Literal
 
 from personax_platform.llm.cache import CachedResponse, ResponseCache
-from personax_platform.llm.client import _litellm
+from personax_platform.llm.litellm_setup import configured_litellm
 from personax_platform.llm.models import ModelConfig
 from personax_platform.llm.ratelimit import estimate_tokens, message_chars
 from personax_platform.llm.request import LLMRequest, request_hash
@@ -157,7 +157,7 @@ def _prompt_tokens(model: ModelConfig, requests: list[LLMRequest]) -> tuple[int,
         return sum(estimate_tokens(r.messages, 0) for r in requests), "estimate"
     if not requests:
         return 0, "tokenizer"
-    litellm = _litellm()
+    litellm = configured_litellm()
     step = max(1, len(requests) // SAMPLE)
     sample = requests[::step][:SAMPLE]
     counted = sum(litellm.token_counter(model=model.model, messages=r.messages) for r in sample)
@@ -182,7 +182,7 @@ def _costs(model: ModelConfig, n: int, prompt_tokens: int, output_tokens: int) -
     if model.input_cost_per_token is not None or model.output_cost_per_token is not None:
         usd = prompt_tokens * (model.input_cost_per_token or 0.0) + output_tokens * (model.output_cost_per_token or 0.0)
         return usd, None, False  # a configured model has no configured batch price
-    litellm = _litellm()  # configured as the client uses it: no banner per unknown model on stdout
+    litellm = configured_litellm()  # configured as the client uses it: no banner per unknown model on stdout
     try:
         # Priced at the mean request: tiered prices (e.g. above 200k prompt tokens) apply per request, not per run.
         prompt_usd, output_usd = litellm.cost_per_token(model=model.model, prompt_tokens=round(prompt_tokens / n),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from personax_platform.bios.schema import BIOS, typed_frame
+from personax_platform.arrow_pandas import to_pandas
+from personax_platform.bios.schema import BIOS
 from personax_platform.crl.bio_features import structured_bio_features
 
 NUMBERS = ["birth_year", "latitude", "longitude", "height_cm", "weight_kg"]
@@ -15,7 +17,8 @@ NUMBERS = ["birth_year", "latitude", "longitude", "height_cm", "weight_kg"]
 def _bios(**columns: list) -> pd.DataFrame:
     """Bios rows as the warehouse stores them: every column of the contract, None where not given."""
     rows = len(next(iter(columns.values())))
-    return typed_frame(pd.DataFrame({name: columns.get(name, [None] * rows) for name in BIOS.names}), BIOS)
+    frame = pd.DataFrame({name: columns.get(name, [None] * rows) for name in BIOS.names})
+    return to_pandas(pa.Table.from_pandas(frame, schema=BIOS, preserve_index=False))  # typed as the lake stores it
 
 
 def _athletes() -> pd.DataFrame:
