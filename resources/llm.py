@@ -1,5 +1,6 @@
 """The LLM resource: which prompt and models are active per dataset, the crash-safe response cache they run
 through, and how many failed or uninformative answers a partition may have before its trait checks fail."""
+import functools
 from pathlib import Path
 
 import dagster as dg
@@ -81,5 +82,5 @@ class LLMResource(dg.ConfigurableResource):
         prompt = prompt or self.prompt()
         Path(self.cache_path).parent.mkdir(parents=True, exist_ok=True)
         with ResponseCache(Path(self.cache_path)) as cache:
-            return complete_all_sync(requests, cache, validate=lambda raw: parse_answer(raw, prompt), run_id=run_id,
+            return complete_all_sync(requests, cache, validate=functools.partial(parse_answer, prompt=prompt), run_id=run_id,
                                      progress=progress)
