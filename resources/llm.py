@@ -82,5 +82,5 @@ class LLMResource(dg.ConfigurableResource):
         prompt = prompt or self.prompt()
         Path(self.cache_path).parent.mkdir(parents=True, exist_ok=True)
         with ResponseCache(Path(self.cache_path)) as cache:
-            return complete_all_sync(requests, cache, validate=functools.partial(parse_answer, prompt=prompt), run_id=run_id,
-                                     progress=progress)
+            validate = functools.partial(parse_answer, prompt=prompt)
+            return complete_all_sync(requests, cache, validate=validate, run_id=run_id, progress=progress)
