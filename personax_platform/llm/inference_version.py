@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from personax_platform.llm.models import ModelConfig
 from personax_platform.prompts import PromptTemplate
 
-# The cached-input price changes no answer either. (The input and output prices predate this list and stay in it:
-# taking them out would change every deployed version once.)
+# The cached-input price and the batch settings change no answer either: a batch sends the same request. (The input
+# and output prices predate this list and stay in it: taking them out would change every deployed version once.)
 _OPERATIONAL = {"api_key_env", "rpm", "tpm", "max_concurrency", "timeout_s", "max_retries",
-                "cached_input_cost_per_token"}
+                "cached_input_cost_per_token", "mode", "batch_retry", "batch_completion_window", "batch_max_requests",
+                "batch_max_bytes", "batch_input_cost_per_token", "batch_output_cost_per_token"}
 _RATER_FIELDS = {"name", "model", "temperature", "max_tokens", "seed", "extra"}
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -47,6 +47,20 @@ class ModelConfig(BaseModel):
     # The price of prompt tokens the provider serves from its prompt cache (unset: litellm's map, else the input
     # price).
     cached_input_cost_per_token: float | None = Field(None, ge=0)
+    # `batch`: send through the provider's files and batches API (personax_platform/llm/batch.py): about half the
+    # price, no per-minute limits, answers within `batch_completion_window`. Runs submit and return; a sensor
+    # collects. Same requests, same hashes, same cache as `sync`.
+    mode: Literal["sync", "batch"] = "sync"
+    # How the next run retries requests a batch failed or let expire: in a new batch, or with synchronous calls.
+    batch_retry: Literal["batch", "sync"] = "batch"
+    batch_completion_window: str = "24h"
+    # One input file's limits (OpenAI's: 50,000 requests, 200 MB); larger partitions are split into several batches.
+    batch_max_requests: int = Field(50_000, gt=0)
+    batch_max_bytes: int = Field(200_000_000, gt=0)
+    # USD batch prices where litellm's cost map has none (`*_cost_per_token_batches`); without either the batch
+    # results are priced at the synchronous price, an upper bound.
+    batch_input_cost_per_token: float | None = Field(None, ge=0)
+    batch_output_cost_per_token: float | None = Field(None, ge=0)
     extra: dict[str, Any] = {}
 
     @field_validator("api_key_env")

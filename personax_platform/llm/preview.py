@@ -12,18 +12,22 @@ Per model, only the requests missing from the response cache count (identical re
   the mean reported by the model's cached answers among these requests, where there are any (shown, never used
   for the budget).
 - **Cost** at the synchronous price: the model's configured per-token prices, else litellm's (local) cost map at the
-  mean request size; at the batch price: the cost map's `*_cost_per_token_batches`, else batch is not offered. A
-  model priced nowhere is listed as unpriced and counted at 0.
+  mean request size; at the batch price: the configured batch prices, else the cost map's
+  `*_cost_per_token_batches`, else batch is not offered. A model priced nowhere is listed as unpriced and counted
+  at 0. The budget is held against the price of each model's mode (`mode: batch` at the batch price where known).
+- **Requests in provider batches** (submitted by an earlier run, not yet collected) are neither sent nor paid again:
+  they are counted apart (`in_batches`).
 - **Wall time** per model, with n requests and T = prompt + n · max_tokens tokens (the client's limiter charges the
   whole output budget against TPM): max(60 n / rpm, 60 T / tpm, n · latency / max_concurrency), latency being the
   mean of the model's cached answers (that term is left out without any). A model with neither rpm nor tpm (an
   embedded or local one) has no configured bound: its time is unknown. Models run concurrently, so the run takes
-  the longest model's time, unknown when any model that has requests to send is.
+  the longest model's time, unknown when any model that has requests to send is. A `mode: batch` model's time is
+  the provider's completion window (at most; usually far less), not counted in the run's wall time.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 from typing import Literal
@@ -31,6 +35,7 @@ from typing import Literal
 from personax_platform.llm.cache import CachedResponse, ResponseCache
 from personax_platform.llm.litellm_setup import configured_litellm
 from personax_platform.llm.models import ModelConfig
+from personax_platform.llm.prices import batch_prices
 from personax_platform.llm.ratelimit import estimate_tokens, message_chars
 from personax_platform.llm.request import LLMRequest, request_hash
 
@@ -53,6 +58,13 @@ class ModelPreview:
     batch_cost_usd: float | None  # None: the provider offers no batch price for the model
     unpriced: bool
     wall_time_s: float | None  # None: no rpm/tpm configured, no bound known
+    mode: str = "sync"
+    in_batches: int = 0  # held by provider batches submitted earlier: not sent again
+
+    @property
+    def expected_cost_usd(self) -> float:
+        """At the price of the model's mode: a batch model at the batch price where one is known."""
+        return self.batch_cost_usd if self.mode == "batch" and self.batch_cost_usd is not None else self.cost_usd
 
 
 @dataclass(frozen=True)
@@ -86,8 +98,16 @@ class RunPreview:
         return None if any(m.batch_cost_usd is None for m in sending) else sum(m.batch_cost_usd or 0.0 for m in sending)
 
     @property
+    def expected_cost_usd(self) -> float:
+        return sum(m.expected_cost_usd for m in self.models)
+
+    @property
+    def in_batches(self) -> int:
+        return sum(m.in_batches for m in self.models)
+
+    @property
     def wall_time_s(self) -> float | None:
-        sending = [m.wall_time_s for m in self.models if m.to_send]
+        sending = [m.wall_time_s for m in self.models if m.to_send and m.mode != "batch"]
         return None if None in sending else max(sending, default=0.0)
 
     @property
@@ -95,52 +115,63 @@ class RunPreview:
         return tuple(m.model for m in self.models if m.unpriced)
 
     def within(self, max_cost_usd: float) -> bool:
-        """The budget bounds the synchronous cost of what is sent (cached answers are free)."""
-        return self.cost_usd <= max_cost_usd
+        """The budget bounds the cost of what is sent, each model at its mode's price (cached answers and requests
+        already in provider batches are not paid again)."""
+        return self.expected_cost_usd <= max_cost_usd
 
     def describe(self) -> str:
         batch = "not offered" if self.batch_cost_usd is None else f"${self.batch_cost_usd:.2f}"
-        unknown = [m.model for m in self.models if m.to_send and m.wall_time_s is None]
-        wall = f"unknown (no rpm/tpm for {', '.join(unknown)})" if unknown else _duration(self.wall_time_s)
+        unknown = [m.model for m in self.models if m.to_send and m.wall_time_s is None and m.mode != "batch"]
+        wall = f"unknown (no rpm/tpm for {', '.join(unknown)})" if unknown else rough_duration(self.wall_time_s)
         unpriced = (f"; no price known for {', '.join(self.unpriced_models)} (counted as 0)"
                     if self.unpriced_models else "")
+        batched = [m for m in self.models if m.mode == "batch" and (m.to_send or m.in_batches)]
+        in_batches = (f"; {', '.join(m.model for m in batched)} in provider batches ({self.in_batches:,} requests "
+                      f"already submitted), expected ${self.expected_cost_usd:.2f}" if batched else "")
         return (f"{self.to_send:,} requests to send ({self.cached:,} cached), {self.prompt_tokens:,} prompt + at most "
                 f"{self.output_tokens:,} output tokens, at most ${self.cost_usd:.2f} (batch: {batch}), "
-                f"wall time {wall}{unpriced}")
+                f"wall time {wall}{unpriced}{in_batches}")
 
     def rows(self) -> list[dict[str, str]]:
         """One row per model and a total, formatted for a table."""
-        rows = [{"model": m.model, "to send": f"{m.to_send:,}", "cached": f"{m.cached:,}",
+        rows = [{"model": m.model, "mode": m.mode, "to send": f"{m.to_send:,}", "cached": f"{m.cached:,}",
+                 "in batches": f"{m.in_batches:,}",
                  "prompt tokens": f"{m.prompt_tokens:,}", "counted with": m.token_count,
                  "output tokens (max)": f"{m.output_tokens:,}",
                  "typical output (cached)": "" if m.typical_output_tokens is None else f"{m.typical_output_tokens:.0f}",
                  "cost": "unpriced" if m.unpriced else f"${m.cost_usd:.4f}",
                  "batch cost": "not offered" if m.batch_cost_usd is None else f"${m.batch_cost_usd:.4f}",
-                 "wall time": "unknown" if m.wall_time_s is None else _duration(m.wall_time_s)} for m in self.models]
-        rows.append({"model": "total", "to send": f"{self.to_send:,}", "cached": f"{self.cached:,}",
+                 "wall time": _wall(m)} for m in self.models]
+        rows.append({"model": "total", "mode": "", "to send": f"{self.to_send:,}", "cached": f"{self.cached:,}",
+                     "in batches": f"{self.in_batches:,}",
                      "prompt tokens": f"{self.prompt_tokens:,}", "counted with": "",
                      "output tokens (max)": f"{self.output_tokens:,}", "typical output (cached)": "",
                      "cost": f"${self.cost_usd:.4f}",
                      "batch cost": "not offered" if self.batch_cost_usd is None else f"${self.batch_cost_usd:.4f}",
-                     "wall time": "unknown" if self.wall_time_s is None else _duration(self.wall_time_s)})
+                     "wall time": "unknown" if self.wall_time_s is None else rough_duration(self.wall_time_s)})
         return rows
 
 
-def preview_run(requests: Sequence[LLMRequest], cache: ResponseCache) -> RunPreview:
-    """The preview of sending `requests` through `cache` (answered requests are reused, the rest sent)."""
+def preview_run(requests: Sequence[LLMRequest], cache: ResponseCache,
+                in_batches: Collection[str] = frozenset()) -> RunPreview:
+    """The preview of sending `requests` through `cache` (answered requests are reused, the rest sent); the hashes
+    `in_batches` are held by unfinished provider batches and wait for them instead."""
     distinct = {request_hash(r): r for r in requests}
     cached = cache.get_ok(distinct)
-    by_model: dict[str, tuple[ModelConfig, list[LLMRequest], list[CachedResponse]]] = {}
+    by_model: dict[str, tuple[ModelConfig, list[LLMRequest], list[CachedResponse], list[str]]] = {}
     for h, request in distinct.items():
-        _, to_send, answered = by_model.setdefault(request.model.name, (request.model, [], []))
+        _, to_send, answered, held = by_model.setdefault(request.model.name, (request.model, [], [], []))
         if h in cached:
             answered.append(cached[h])
+        elif h in in_batches:
+            held.append(h)
         else:
             to_send.append(request)
     return RunPreview(tuple(_model_preview(*entry) for entry in by_model.values()))
 
 
-def _model_preview(model: ModelConfig, to_send: list[LLMRequest], answered: list[CachedResponse]) -> ModelPreview:
+def _model_preview(model: ModelConfig, to_send: list[LLMRequest], answered: list[CachedResponse],
+                   held: list[str]) -> ModelPreview:
     prompt_tokens, token_count = _prompt_tokens(model, to_send)
     output_tokens = model.max_tokens * len(to_send)
     sync_usd, batch_usd, unpriced = _costs(model, len(to_send), prompt_tokens, output_tokens)
@@ -149,7 +180,8 @@ def _model_preview(model: ModelConfig, to_send: list[LLMRequest], answered: list
         model=model.name, to_send=len(to_send), cached=len(answered), prompt_tokens=prompt_tokens,
         token_count=token_count, output_tokens=output_tokens,
         typical_output_tokens=_mean(a.output_tokens for a in answered), cost_usd=sync_usd, batch_cost_usd=batch_usd,
-        unpriced=unpriced, wall_time_s=_wall_time_s(model, len(to_send), prompt_tokens + output_tokens, latency))
+        unpriced=unpriced, wall_time_s=_wall_time_s(model, len(to_send), prompt_tokens + output_tokens, latency),
+        mode=model.mode, in_batches=len(held))
 
 
 def _prompt_tokens(model: ModelConfig, requests: list[LLMRequest]) -> tuple[int, TokenCount]:
@@ -179,20 +211,19 @@ def _costs(model: ModelConfig, n: int, prompt_tokens: int, output_tokens: int) -
     """(synchronous USD, batch USD or None when not offered, unpriced)."""
     if n == 0:
         return 0.0, 0.0, False
+    prices = batch_prices(model)
+    batch = None if prices is None else prompt_tokens * prices[0] + output_tokens * prices[1]
     if model.input_cost_per_token is not None or model.output_cost_per_token is not None:
         usd = prompt_tokens * (model.input_cost_per_token or 0.0) + output_tokens * (model.output_cost_per_token or 0.0)
-        return usd, None, False  # a configured model has no configured batch price
+        return usd, batch, False
     litellm = configured_litellm()  # configured as the client uses it: no banner per unknown model on stdout
     try:
         # Priced at the mean request: tiered prices (e.g. above 200k prompt tokens) apply per request, not per run.
         prompt_usd, output_usd = litellm.cost_per_token(model=model.model, prompt_tokens=round(prompt_tokens / n),
                                                         completion_tokens=model.max_tokens)
-        info = litellm.get_model_info(model.model)
     except Exception:  # noqa: BLE001 - litellm raises several types for "not in the cost map"
-        return 0.0, None, True
+        return 0.0, batch, batch is None
     sync = (prompt_usd + output_usd) * n
-    batch_in, batch_out = info.get("input_cost_per_token_batches"), info.get("output_cost_per_token_batches")
-    batch = None if batch_in is None or batch_out is None else prompt_tokens * batch_in + output_tokens * batch_out
     return (0.0 if math.isnan(sync) else sync), batch, False
 
 
@@ -207,12 +238,19 @@ def _wall_time_s(model: ModelConfig, n: int, tokens: int, latency_s: float | Non
     return max(bounds)
 
 
+def _wall(model: ModelPreview) -> str:
+    if model.mode == "batch":
+        return "batch window"
+    return "unknown" if model.wall_time_s is None else rough_duration(model.wall_time_s)
+
+
 def _mean(values: Iterable[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return fmean(known) if known else None
 
 
-def _duration(seconds: float) -> str:
+def rough_duration(seconds: float) -> str:
+    """Seconds, minutes or hours, whichever reads best for an estimate."""
     if seconds < 120:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
