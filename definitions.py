@@ -33,6 +33,7 @@ from assets.prompt_consistency import prompt_consistency
 from assets.release import persona_release
 from assets.release_import import release_import
 from assets.schedules import traits_daily_recheck
+from assets.llm_batches import llm_batches_sensor
 from assets.sensors import landing_files_sensor
 from assets.trait_texts_preview import trait_texts_run_preview
 from orchestration import dagster_fixes
@@ -66,7 +67,8 @@ defs = dg.Definitions(
     # backfill daemon's loop.
     sensors=[dg.AutomationConditionSensorDefinition(
         "default_automation_condition_sensor", target=dg.AssetSelection.all(), emit_backfills=False,
-        default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30), landing_files_sensor],
+        default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30), landing_files_sensor,
+        llm_batches_sensor],
     # One process per run: a step process of its own re-imports dagster, litellm and torch (measured: a bios+traits
     # run took about 6 min with a process per step on the loaded 2-core machine, 15 s in process). Partitions still
     # run in parallel as separate runs, within the run queue's limits (dagster_home/dagster.yaml).

@@ -5,11 +5,13 @@
 every response is cached under the hash of its rendered request.
 """
 import warnings
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from assets.batch_metadata import batches_metadata
 from assets.bios import BIOS
 from assets.llm_budget import LLMBudgetConfig, enforce_budget, preview_metadata
 from assets.metadata import counts_table, markdown_table, simulated_notice, table_metadata, value_counts
@@ -84,30 +86,41 @@ class TraitTextsConfig(LLMBudgetConfig):
     owners=OWNERS,
     kinds={"litellm", "python", "parquet"},
     pool=LLM_POOL,
+    # A run whose batch-mode requests are still at the provider materializes nothing (and its checks and
+    # downstream assets skip): the llm_batches sensor asks for the partition again once the batches are done.
+    output_required=False,
     description=(
         "One row per person × model × prompt version: the model's Big Five behaviour-trait description, its raw "
         "answer and provenance (model version, prompt id/sha, request hash, tokens, cost, latency, cache hit, run). "
         "Failed calls stay visible with their reason and are retried by the next run; earlier prompt versions' rows "
-        "are kept. The default embedded model (SmolLM2-135M) is a working demo: its ratings are NOT valid trait "
-        "estimates."
+        "are kept. Models with `mode: batch` are submitted to the provider's batch API: that run only submits, and "
+        "the llm_batches sensor re-materializes the partition when the batches are done. The default embedded "
+        "model (SmolLM2-135M) is a working demo: its ratings are NOT valid trait estimates."
     ),
 )
 def trait_texts(context: dg.AssetExecutionContext, config: TraitTextsConfig, llm: LLMResource,
-                warehouse: WarehouseResource, people: pl.DataFrame) -> dg.Output:
-    dataset = dataset_of(context.partition_key)
+                warehouse: WarehouseResource, people: pl.DataFrame) -> Iterator[dg.Output]:
+    dataset, league = dataset_of(context.partition_key), context.partition_key
     prompt, models = llm.prompt(), llm.models(dataset)
     requests = trait_texts_requests(people, config, prompt, models, dataset)
     preview = llm.preview(requests)
     enforce_budget(context, preview, config.max_cost_usd)
     # Progress lines go to the run's log: the UI's run view shows them while the calls run (hours on big leagues).
-    results = llm.complete(requests, run_id=context.run.run_id, progress=context.log.info)
-    current = texts_table(results, prompt)
+    completion = llm.complete_by_mode(requests, run_id=context.run.run_id, scope=league, progress=context.log.info)
+    if not completion.complete:
+        context.log_event(dg.AssetObservation(asset_key=TRAIT_TEXTS, partition=league,
+                                              metadata=batches_metadata(completion.waiting)))
+        context.log.info(f"{league}: {completion.pending:,} requests wait in {len(completion.waiting)} provider "
+                         "batches; nothing is materialized until they are done, then the llm_batches sensor "
+                         "re-materializes this partition")
+        return
+    current = texts_table(completion.results, prompt)
     lake = warehouse.lakehouse()
-    ref, league = table_ref(TRAIT_TEXTS), context.partition_key
+    ref = table_ref(TRAIT_TEXTS)
     previous = lake.read_frame(ref, [league]) if league in lake.partitions(ref) else None
     table = merge_prompt_versions(previous, current, prompt.sha)
-    return dg.Output(table, metadata={**_inference_metadata(current, llm, dataset), **_version_metadata(context, llm),
-                                      **preview_metadata(preview)})
+    yield dg.Output(table, metadata={**_inference_metadata(current, llm, dataset), **_version_metadata(context, llm),
+                                     **preview_metadata(preview)})
 
 
 def trait_texts_requests(people: pl.DataFrame, config: TraitTextsConfig, prompt: PromptTemplate,

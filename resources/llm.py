@@ -1,5 +1,6 @@
 """The LLM resource: which prompt and models are active per dataset, the crash-safe response cache they run
 through, and how many failed or uninformative answers a partition may have before its trait checks fail."""
+import asyncio
 import functools
 from pathlib import Path
 
@@ -7,14 +8,18 @@ import dagster as dg
 from pydantic import Field
 
 from personax_platform.config.datasets import PlatformConfig, load_config
+from personax_platform.llm.batch import poll
+from personax_platform.llm.batch_api import BatchStatus
+from personax_platform.llm.batch_ledger import BatchLedger, Submission
 from personax_platform.llm.cache import ResponseCache
 from personax_platform.llm.client import LLMResult, complete_all_sync
 from personax_platform.llm.dataset_models import models_for_dataset
 from personax_platform.llm.embedded import EMBEDDED_PROVIDER, register_embedded_provider
 from personax_platform.llm.inference_version import inference_version
 from personax_platform.llm.models import ModelConfig, known_truth_raters, load_models
+from personax_platform.llm.modes import Completion, complete_by_mode
 from personax_platform.llm.preview import RunPreview, preview_run
-from personax_platform.llm.request import LLMRequest
+from personax_platform.llm.request import LLMRequest, request_hash
 from personax_platform.llm.simulated import register_simulated_provider
 from personax_platform.progress import Report
 from personax_platform.prompts import PromptTemplate, load_prompt
@@ -68,19 +73,49 @@ class LLMResource(dg.ConfigurableResource):
 
     def preview(self, requests: list[LLMRequest]) -> RunPreview:
         """What `complete(requests)` would send, cost and take, against this resource's cache; sends nothing."""
-        with ResponseCache(Path(self.cache_path)) as cache:
-            return preview_run(requests, cache)
+        with ResponseCache(self._cache_file()) as cache, BatchLedger(self._cache_file()) as ledger:
+            return preview_run(requests, cache, ledger.held(request_hash(r) for r in requests))
 
     def complete(self, requests: list[LLMRequest], run_id: str, prompt: PromptTemplate | None = None,
                  progress: Report | None = None) -> list[LLMResult]:
-        """Cached answers are reused; the rest are sent, and an answer that does not parse under `prompt` (the
-        active prompt by default) is retried. `progress` gets lines on the calls while they run."""
+        """Cached answers are reused; the rest are sent now, whatever the models' mode, and an answer that does not
+        parse under `prompt` (the active prompt by default) is retried. `progress` gets lines on the calls."""
+        self._register_providers()
+        prompt = prompt or self.prompt()
+        with ResponseCache(self._cache_file()) as cache:
+            return complete_all_sync(requests, cache, validate=self._validate(prompt), run_id=run_id,
+                                     progress=progress)
+
+    def complete_by_mode(self, requests: list[LLMRequest], run_id: str, scope: str,
+                         progress: Report | None = None) -> Completion:
+        """Like `complete` for `sync` models; `batch` models' requests are collected from finished provider batches
+        or submitted in new ones (personax_platform/llm/batch.py), and the run does not wait for them: see
+        `Completion.pending`. `scope` (the partition) is what the batches' sensor re-materializes."""
+        self._register_providers()
+        with ResponseCache(self._cache_file()) as cache, BatchLedger(self._cache_file()) as ledger:
+            return complete_by_mode(requests, cache, ledger, scope=scope, run_id=run_id,
+                                    validate=self._validate(self.prompt()), progress=progress)
+
+    def poll_batches(self) -> list[tuple[Submission, BatchStatus | None]]:
+        """Every unfinished batch submission with its provider's status now (None: not at the provider yet)."""
+        with BatchLedger(self._cache_file()) as ledger:  # batch models are configured LLMs, never simulated raters
+            return asyncio.run(poll(self.models(), ledger))
+
+    def recent_batches(self, limit: int = 50) -> list[Submission]:
+        with BatchLedger(self._cache_file()) as ledger:
+            return ledger.recent(limit)
+
+    def _register_providers(self) -> None:
         # The in-process providers take this resource's settings: the embedded model's threads, and the prompts
         # directory the simulated raters recognise a request's prompt in.
         register_embedded_provider(threads=self.embedded_threads)
         register_simulated_provider(prompts_dir=Path(self.prompts_dir))
-        prompt = prompt or self.prompt()
-        Path(self.cache_path).parent.mkdir(parents=True, exist_ok=True)
-        with ResponseCache(Path(self.cache_path)) as cache:
-            validate = functools.partial(parse_answer, prompt=prompt)
-            return complete_all_sync(requests, cache, validate=validate, run_id=run_id, progress=progress)
+
+    def _cache_file(self) -> Path:
+        path = Path(self.cache_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @staticmethod
+    def _validate(prompt: PromptTemplate) -> functools.partial:
+        return functools.partial(parse_answer, prompt=prompt)
