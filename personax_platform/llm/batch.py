@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from personax_platform.llm.batch_api import BatchStatus, ProviderBatches
+from personax_platform.llm.batch_api import BATCH_PROVIDERS, BatchStatus, ProviderBatches
 from personax_platform.llm.batch_files import LineResult, parse_result_file, request_line
 from personax_platform.llm.batch_ledger import BatchLedger, Submission
 from personax_platform.llm.cache import CachedResponse, ResponseCache
@@ -32,10 +32,6 @@ from personax_platform.llm.prices import batch_prices, sync_prices
 from personax_platform.llm.request import LLMRequest, request_hash
 from personax_platform.progress import Report
 
-# litellm's batch routes (litellm.batches.main.create_batch, 1.110); custom providers (the embedded model, the
-# simulated raters) have none.
-BATCH_PROVIDERS = frozenset({"openai", "azure", "vertex_ai", "bedrock", "hosted_vllm", "litellm_proxy", "mistral",
-                             "xai"})
 _CLIENT_ERRORS = range(400, 500)
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 

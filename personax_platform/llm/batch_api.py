@@ -14,6 +14,10 @@ from typing import Any
 from personax_platform.llm.litellm_setup import configured_litellm
 from personax_platform.llm.models import ModelConfig
 
+# litellm's batch routes (litellm.batches.main.create_batch, 1.110); custom providers (the embedded model, the
+# simulated raters) have none, nor do gemini/ (use vertex_ai/) and together_ai/.
+BATCH_PROVIDERS = frozenset({"openai", "azure", "vertex_ai", "bedrock", "hosted_vllm", "litellm_proxy", "mistral",
+                             "xai"})
 METADATA_KEY = "personax_submission"
 # OpenAI's terminal states; `failed` means the input file was rejected as a whole.
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})

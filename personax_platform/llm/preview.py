@@ -126,8 +126,8 @@ class RunPreview:
         unpriced = (f"; no price known for {', '.join(self.unpriced_models)} (counted as 0)"
                     if self.unpriced_models else "")
         batched = [m for m in self.models if m.mode == "batch" and (m.to_send or m.in_batches)]
-        in_batches = (f"; {', '.join(m.model for m in batched)} in provider batches ({self.in_batches:,} requests "
-                      f"already submitted), expected ${self.expected_cost_usd:.2f}" if batched else "")
+        in_batches = (f"; batch mode for {', '.join(m.model for m in batched)} ({self.in_batches:,} requests already "
+                      f"in open batches), expected ${self.expected_cost_usd:.2f}" if batched else "")
         return (f"{self.to_send:,} requests to send ({self.cached:,} cached), {self.prompt_tokens:,} prompt + at most "
                 f"{self.output_tokens:,} output tokens, at most ${self.cost_usd:.2f} (batch: {batch}), "
                 f"wall time {wall}{unpriced}{in_batches}")

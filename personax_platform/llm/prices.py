@@ -2,12 +2,16 @@
 (`*_cost_per_token_batches`). The run preview and the batch results use the same figures."""
 from __future__ import annotations
 
+from personax_platform.llm.batch_api import BATCH_PROVIDERS
 from personax_platform.llm.litellm_setup import configured_litellm
 from personax_platform.llm.models import ModelConfig
 
 
 def batch_prices(model: ModelConfig) -> tuple[float, float] | None:
-    """(input, output) USD per token in a batch; None when neither the configuration nor litellm's map has them."""
+    """(input, output) USD per token in a batch; None when litellm has no batch route for the model's provider or
+    neither the configuration nor litellm's map has a batch price."""
+    if not has_batch_route(model):
+        return None
     if model.batch_input_cost_per_token is not None or model.batch_output_cost_per_token is not None:
         return model.batch_input_cost_per_token or 0.0, model.batch_output_cost_per_token or 0.0
     if model.input_cost_per_token is not None or model.output_cost_per_token is not None:
@@ -29,3 +33,12 @@ def sync_prices(model: ModelConfig) -> tuple[float, float]:
     except Exception:  # noqa: BLE001 - as above
         return 0.0, 0.0
     return info.get("input_cost_per_token") or 0.0, info.get("output_cost_per_token") or 0.0
+
+
+def has_batch_route(model: ModelConfig) -> bool:
+    """Whether litellm can send the model's requests as a provider batch."""
+    try:
+        provider = configured_litellm().get_llm_provider(model=model.model)[1]
+    except Exception:  # noqa: BLE001 - a provider litellm does not know (the in-process ones)
+        return False
+    return provider in BATCH_PROVIDERS
