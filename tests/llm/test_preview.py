@@ -129,3 +129,30 @@ def test_the_budget_bounds_the_cost_of_what_is_sent(cache):
     for request in asked[:6]:
         cache.put(answered(request))
     assert preview_run(asked, cache).within(0.5)  # only 4 are left to send
+
+
+def test_a_batch_mode_model_is_budgeted_at_its_batch_price_and_has_no_wall_time_of_its_own(cache):
+    model = ModelConfig(name="batched", model="openai/custom", max_tokens=100, output_cost_per_token=1e-3,
+                        batch_output_cost_per_token=5e-4, mode="batch")
+    preview = preview_run(requests(model, 10), cache)  # $1.00 synchronous, $0.50 in a batch
+    (batched,) = preview.models
+    assert batched.expected_cost_usd == pytest.approx(batched.batch_cost_usd) == pytest.approx(0.5 * batched.cost_usd)
+    assert preview.within(0.6) and not preview.within(0.4)
+    assert preview.wall_time_s == 0.0 and preview.rows()[0]["wall time"] == "batch window"
+    assert "batch mode for batched" in preview.describe()
+
+
+def test_requests_already_in_open_batches_are_neither_sent_nor_paid_again(cache):
+    model = ModelConfig(name="batched", model="openai/custom", output_cost_per_token=1e-3, mode="batch",
+                        batch_output_cost_per_token=5e-4)
+    asked = requests(model, 10)
+    (batched,) = preview_run(asked, cache, in_batches={request_hash(r) for r in asked[:7]}).models
+    assert (batched.to_send, batched.in_batches, batched.cached) == (3, 7, 0)
+
+
+def test_batch_is_not_offered_where_litellm_has_no_batch_route_for_the_provider(cache):
+    gemini = ModelConfig(name="gemini", model="gemini/gemini-2.5-pro")  # priced with batch rates in litellm's map
+    vertex = ModelConfig(name="vertex", model="vertex_ai/gemini-2.5-pro")
+    on_gemini, on_vertex = preview_run(requests(gemini, 2) + requests(vertex, 2), cache).models
+    assert on_gemini.batch_cost_usd is None
+    assert on_vertex.batch_cost_usd == pytest.approx(0.5 * on_vertex.cost_usd, rel=0.01)
