@@ -1,6 +1,5 @@
 """The LLM resource: which prompt and models are active per dataset, the crash-safe response cache they run
 through, and how many failed or uninformative answers a partition may have before its trait checks fail."""
-import asyncio
 import functools
 from pathlib import Path
 
@@ -99,7 +98,7 @@ class LLMResource(dg.ConfigurableResource):
     def poll_batches(self) -> list[tuple[Submission, BatchStatus | None]]:
         """Every unfinished batch submission with its provider's status now (None: not at the provider yet)."""
         with BatchLedger(self._cache_file()) as ledger:  # batch models are configured LLMs, never simulated raters
-            return asyncio.run(poll(self.models(), ledger))
+            return poll(self.models(), ledger)
 
     def recent_batches(self, limit: int = 50) -> list[Submission]:
         with BatchLedger(self._cache_file()) as ledger:

@@ -17,7 +17,6 @@ sensor asks for the partition again when they are done, and that round finds eve
 """
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -50,13 +49,7 @@ class BatchRound:
     collected: list[Submission] = field(default_factory=list)
 
 
-def batch_round_sync(requests: Sequence[LLMRequest], cache: ResponseCache, ledger: BatchLedger, *, scope: str,
-                     run_id: str, validate: Validate | None, progress: Report | None = None) -> BatchRound:
-    return asyncio.run(batch_round(requests, cache, ledger, scope=scope, run_id=run_id, validate=validate,
-                                   progress=progress))
-
-
-async def batch_round(requests: Sequence[LLMRequest], cache: ResponseCache, ledger: BatchLedger, *, scope: str,
+def batch_round(requests: Sequence[LLMRequest], cache: ResponseCache, ledger: BatchLedger, *, scope: str,
                       run_id: str, validate: Validate | None, progress: Report | None = None) -> BatchRound:
     say = progress or (lambda line: None)
     hashes = [request_hash(r) for r in requests]
@@ -68,14 +61,14 @@ async def batch_round(requests: Sequence[LLMRequest], cache: ResponseCache, ledg
     for submission in ledger.unfinished(scope):
         api = apis.get(submission.model_name)
         if api is not None and submission.state == "open":
-            status = await _poll(api, ledger, submission)
+            status = _poll(api, ledger, submission)
             if status.done:
-                await _ingest(api, ledger, cache, submission, status, validate, run_id)
+                _ingest(api, ledger, cache, submission, status, validate, run_id)
                 collected.append(submission)
                 say(f"batch {status.batch_id} ({submission.model_name}, {submission.total:,} requests) "
                     f"{status.status}: collected")
         elif api is not None and submission.resumable():
-            await _resume(api, ledger, cache, submission, by_hash, run_id)
+            _resume(api, ledger, cache, submission, by_hash, run_id)
             say(f"resumed the interrupted submission {submission.submission_id}")
 
     rows, held = cache.get(by_hash), ledger.held(by_hash)
@@ -96,7 +89,7 @@ async def batch_round(requests: Sequence[LLMRequest], cache: ResponseCache, ledg
         sizes = {h: len(request_line(by_hash[h], h, api.provider_model)) for h in todo}
         for submission in ledger.claim(scope, name, model.model, todo, sizes, model.batch_max_requests,
                                        model.batch_max_bytes):
-            await _send(api, ledger, cache, submission, by_hash, run_id)
+            _send(api, ledger, cache, submission, by_hash, run_id)
             submitted.append(submission)
             say(f"submitted {submission.total:,} requests of {name} as one batch ({submission.submission_id})")
 
@@ -120,7 +113,7 @@ def provider_batches(model: ModelConfig) -> ProviderBatches:
     return api
 
 
-async def poll(models: Sequence[ModelConfig], ledger: BatchLedger) -> list[tuple[Submission, BatchStatus | None]]:
+def poll(models: Sequence[ModelConfig], ledger: BatchLedger) -> list[tuple[Submission, BatchStatus | None]]:
     """Every unfinished submission of `models` with the provider's status now (None for claims not yet at the
     provider). Status only: nothing is downloaded (the sensor calls this every few minutes)."""
     apis = {m.name: provider_batches(m) for m in models if m.mode == "batch"}
@@ -130,31 +123,31 @@ async def poll(models: Sequence[ModelConfig], ledger: BatchLedger) -> list[tuple
         if api is None or submission.state != "open":
             polled.append((submission, None))
             continue
-        polled.append((ledger.get(submission.submission_id), await _poll(api, ledger, submission)))
+        polled.append((ledger.get(submission.submission_id), _poll(api, ledger, submission)))
     return polled
 
 
-async def _poll(api: ProviderBatches, ledger: BatchLedger, submission: Submission) -> BatchStatus:
-    status = await api.retrieve(submission.batch_id or "")
+def _poll(api: ProviderBatches, ledger: BatchLedger, submission: Submission) -> BatchStatus:
+    status = api.retrieve(submission.batch_id or "")
     ledger.record_poll(submission.submission_id, status.status, status.completed, status.failed)
     return status
 
 
-async def _resume(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache, submission: Submission,
+def _resume(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache, submission: Submission,
                   by_hash: dict[str, LLMRequest], run_id: str) -> None:
     """Finish a claim its process left: adopt the provider's batch if the create call reached it, else send it, or
     close it when this run no longer asks for all of its requests (a changed prompt): they were never sent."""
     sid = submission.submission_id
     ledger.adopt(sid)
-    if submission.create_sent_at is not None and (found := await api.find(sid)) is not None:
+    if submission.create_sent_at is not None and (found := api.find(sid)) is not None:
         ledger.record_batch(sid, found.batch_id, found.status, found.deadline)
     elif set(ledger.items(sid)) <= by_hash.keys():
-        await _send(api, ledger, cache, submission, by_hash, run_id)
+        _send(api, ledger, cache, submission, by_hash, run_id)
     else:
         ledger.close(sid, "abandoned before reaching the provider: its requests are no longer asked")
 
 
-async def _send(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache, submission: Submission,
+def _send(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache, submission: Submission,
                 by_hash: dict[str, LLMRequest], run_id: str) -> None:
     """Upload (unless an earlier attempt did) and create, recording each step before the next."""
     sid = submission.submission_id
@@ -163,10 +156,10 @@ async def _send(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache,
         file_id = submission.input_file_id
         if file_id is None:
             data = b"".join(request_line(by_hash[h], h, api.provider_model) for h in hashes)
-            file_id = await api.upload(f"{sid}.jsonl", data)
+            file_id = api.upload(f"{sid}.jsonl", data)
             ledger.record_file(sid, file_id)
         ledger.record_create_sent(sid)
-        status = await api.create(file_id, sid)
+        status = api.create(file_id, sid)
     except Exception as exc:
         code = getattr(exc, "status_code", None)
         if code not in _CLIENT_ERRORS or code in _RETRYABLE_STATUS:
@@ -181,13 +174,13 @@ async def _send(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache,
     ledger.record_batch(sid, status.batch_id, status.status, status.deadline)
 
 
-async def _ingest(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache, submission: Submission,
+def _ingest(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache, submission: Submission,
                   status: BatchStatus, validate: Validate | None, run_id: str) -> None:
     """Every request of a finished batch gets its cache row, then the submission is closed."""
     lines: dict[str, LineResult] = {}
     for file_id in (status.output_file_id, status.error_file_id):
         if file_id:
-            lines.update(parse_result_file(await api.content(file_id), validate))
+            lines.update(parse_result_file(api.content(file_id), validate))
     missing = f"batch {status.status} without a result for this request" + (
         f" ({status.errors})" if status.errors else "")
     prices = batch_prices(api.model) or sync_prices(api.model)

@@ -3,6 +3,9 @@
 litellm 1.110 routes batches for `openai`, `azure`, `vertex_ai`, `bedrock`, `hosted_vllm`, `litellm_proxy`, `mistral`
 and `xai` (docs/llm_batches.md has the table and what we tested). The provider is the one litellm infers from the
 model string; `api_base` and the key come from the model's configuration, as for synchronous calls.
+
+The calls are litellm's blocking ones: a round makes a handful per batch, and litellm's async clients are cached
+across event loops, which breaks when each round runs on a loop of its own.
 """
 from __future__ import annotations
 
@@ -52,25 +55,25 @@ class ProviderBatches:
         # e.g. ("gpt-4o", "openai", ...): the batch file names the provider's own model id.
         self.provider_model, self.provider, _, _ = litellm.get_llm_provider(model=model.model)
 
-    async def upload(self, filename: str, data: bytes) -> str:
-        file = await configured_litellm().acreate_file(
+    def upload(self, filename: str, data: bytes) -> str:
+        file = configured_litellm().create_file(
             file=(filename, data, "application/jsonl"), purpose="batch", **self._kwargs())
         return file.id
 
-    async def create(self, input_file_id: str, submission_id: str) -> BatchStatus:
-        batch = await configured_litellm().acreate_batch(
+    def create(self, input_file_id: str, submission_id: str) -> BatchStatus:
+        batch = configured_litellm().create_batch(
             completion_window=self.model.batch_completion_window, endpoint="/v1/chat/completions",
             input_file_id=input_file_id, metadata={METADATA_KEY: submission_id}, **self._kwargs())
         return _status(batch)
 
-    async def retrieve(self, batch_id: str) -> BatchStatus:
-        return _status(await configured_litellm().aretrieve_batch(batch_id=batch_id, **self._kwargs()))
+    def retrieve(self, batch_id: str) -> BatchStatus:
+        return _status(configured_litellm().retrieve_batch(batch_id=batch_id, **self._kwargs()))
 
-    async def find(self, submission_id: str) -> BatchStatus | None:
+    def find(self, submission_id: str) -> BatchStatus | None:
         """The provider's batch created for `submission_id`, if a create call reached it (newest first)."""
         litellm, after = configured_litellm(), None
         for _ in range(_LIST_PAGES):
-            page = await litellm.alist_batches(after=after, limit=_LIST_PAGE, **self._kwargs())
+            page = litellm.list_batches(after=after, limit=_LIST_PAGE, **self._kwargs())
             batches = list(_field(page, "data") or [])
             for batch in batches:
                 if (_field(batch, "metadata") or {}).get(METADATA_KEY) == submission_id:
@@ -80,8 +83,8 @@ class ProviderBatches:
             after = _field(batches[-1], "id")
         return None
 
-    async def content(self, file_id: str) -> bytes:
-        response = await configured_litellm().afile_content(file_id=file_id, **self._kwargs())
+    def content(self, file_id: str) -> bytes:
+        response = configured_litellm().file_content(file_id=file_id, **self._kwargs())
         return response.content
 
     def _kwargs(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from personax_platform.llm.batch import batch_round_sync
+from personax_platform.llm.batch import batch_round
 from personax_platform.llm.batch_ledger import BatchLedger, Submission
 from personax_platform.llm.cache import ResponseCache
 from personax_platform.llm.client import LLMResult, Validate, complete_all_sync
@@ -33,7 +33,7 @@ def complete_by_mode(requests: Sequence[LLMRequest], cache: ResponseCache, ledge
     batch = [r for r in requests if r.model.mode == "batch"]
     sync = [r for r in requests if r.model.mode != "batch"]
     if batch:
-        round_ = batch_round_sync(batch, cache, ledger, scope=scope, run_id=run_id, validate=validate,
+        round_ = batch_round(batch, cache, ledger, scope=scope, run_id=run_id, validate=validate,
                                   progress=progress)
         sync += round_.sync_retries
         results, pending, waiting, submitted = round_.results, round_.pending, round_.waiting, round_.submitted

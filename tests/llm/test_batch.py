@@ -2,7 +2,6 @@
 litellm's batch API: submission, collection into the response cache, partial failures, expiry, retries, restarts."""
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from personax_platform.llm.batch import batch_round_sync, provider_batches
+from personax_platform.llm.batch import batch_round, provider_batches
 from personax_platform.llm.batch_files import request_line
 from personax_platform.llm.batch_ledger import BatchLedger
 from personax_platform.llm.cache import ResponseCache
@@ -48,7 +47,7 @@ def round_until_done(requests: list, cache: ResponseCache, ledger: BatchLedger, 
                      timeout_s: float = 30.0):
     deadline = time.monotonic() + timeout_s
     while True:
-        result = batch_round_sync(requests, cache, ledger, scope="nba", run_id=run_id, validate=validate_json)
+        result = batch_round(requests, cache, ledger, scope="nba", run_id=run_id, validate=validate_json)
         if result.pending == 0 or time.monotonic() > deadline:
             return result
         time.sleep(0.1)
@@ -56,9 +55,9 @@ def round_until_done(requests: list, cache: ResponseCache, ledger: BatchLedger, 
 
 def test_a_round_submits_missing_requests_once_and_returns_without_waiting(batch_server, cache, ledger, api_key):
     requests = make_requests(batch_model(batch_server.api_base), CONTENTS)
-    first = batch_round_sync(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
+    first = batch_round(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
     assert first.pending == len(CONTENTS) and first.results == [] and len(first.submitted) == 1
-    second = batch_round_sync(requests, cache, ledger, scope="nba", run_id="r2", validate=validate_json)
+    second = batch_round(requests, cache, ledger, scope="nba", run_id="r2", validate=validate_json)
     assert second.submitted == [] and batch_server.batch_creates == 1  # held by the open batch: not sent again
     assert set(batch_server.submitted.values()) == {1}
     assert ledger.unfinished("nba")[0].batch_id is not None  # recorded before the round returned
@@ -66,7 +65,7 @@ def test_a_round_submits_missing_requests_once_and_returns_without_waiting(batch
 
 def test_finished_batch_lands_in_the_cache_under_the_synchronous_request_hash(batch_server, cache, ledger, api_key):
     requests = make_requests(batch_model(batch_server.api_base), CONTENTS)
-    batch_round_sync(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
+    batch_round(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
     done = round_until_done(requests, cache, ledger, "r2")
     assert [r.key for r in done.results] == [r.key for r in requests]  # in request order
     assert all(r.status == "ok" and not r.cache_hit and r.run_id == "r2" for r in done.results)
@@ -82,7 +81,7 @@ def test_finished_batch_lands_in_the_cache_under_the_synchronous_request_hash(ba
 
 def test_batch_answers_cost_the_batch_price(batch_server, cache, ledger, api_key):
     requests = make_requests(batch_model(batch_server.api_base), CONTENTS[:2])
-    batch_round_sync(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
+    batch_round(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
     done = round_until_done(requests, cache, ledger, "r2")
     for result in done.results:
         assert result.cost_usd == pytest.approx(result.input_tokens * 1e-6 + result.output_tokens * 4e-6)
@@ -93,13 +92,13 @@ def test_failed_lines_are_failed_rows_of_this_run_and_the_next_round_resubmits_o
     batch_server.fail_first([RATE_LIMIT], content="person 1")
     batch_server.fail_first([MALFORMED], content="person 2")
     requests = make_requests(batch_model(batch_server.api_base), CONTENTS)
-    batch_round_sync(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
+    batch_round(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
     done = round_until_done(requests, cache, ledger, "r2")
     failed = {r.key: r.failure_reason for r in done.results if r.status == "failed"}
     assert set(failed) == {"row-person 1", "row-person 2"} and len(done.results) == len(CONTENTS)
     assert "HTTP 429" in failed["row-person 1"] and "invalid answer" in failed["row-person 2"]
     assert done.submitted == []  # this run's failures are final for this run: it can materialize
-    retry = batch_round_sync(requests, cache, ledger, scope="nba", run_id="r3", validate=validate_json)
+    retry = batch_round(requests, cache, ledger, scope="nba", run_id="r3", validate=validate_json)
     assert retry.pending == 2 and retry.submitted[0].total == 2
     final = round_until_done(requests, cache, ledger, "r4")
     assert all(r.status == "ok" for r in final.results)
@@ -109,7 +108,7 @@ def test_failed_lines_are_failed_rows_of_this_run_and_the_next_round_resubmits_o
 def test_expired_batch_keeps_what_ran_and_fails_the_rest_with_the_reason(batch_server, cache, ledger, api_key):
     batch_server.expire_next_batches(1, done=2)
     requests = make_requests(batch_model(batch_server.api_base), CONTENTS)
-    batch_round_sync(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
+    batch_round(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
     done = round_until_done(requests, cache, ledger, "r2")
     statuses = [r.status for r in done.results]
     assert statuses.count("ok") == 2 and statuses.count("failed") == 4
@@ -135,7 +134,7 @@ def test_failures_retry_synchronously_when_the_model_says_so(batch_server, cache
 
 def test_a_batch_split_at_the_providers_request_limit(batch_server, cache, ledger, api_key):
     requests = make_requests(batch_model(batch_server.api_base, batch_max_requests=4), CONTENTS)
-    first = batch_round_sync(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
+    first = batch_round(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
     assert [s.total for s in first.submitted] == [4, 2] and batch_server.batch_creates == 2
     done = round_until_done(requests, cache, ledger, "r2")
     assert len(done.results) == len(CONTENTS) and all(r.status == "ok" for r in done.results)
@@ -146,10 +145,10 @@ def test_a_provider_restart_while_batches_run_loses_nothing(tmp_path, cache, led
     server = FakeBatchServer(state, batch_delay_s=0.5).start()
     port = server.port
     requests = make_requests(batch_model(server.api_base), CONTENTS)
-    batch_round_sync(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
+    batch_round(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
     server.stop()
     with pytest.raises(Exception):  # noqa: B017 - whatever litellm raises for a refused connection
-        batch_round_sync(requests, cache, ledger, scope="nba", run_id="r2", validate=validate_json)
+        batch_round(requests, cache, ledger, scope="nba", run_id="r2", validate=validate_json)
     assert len(ledger.unfinished("nba")) == 1  # the failed poll changed nothing
     with FakeBatchServer(state, port=port, batch_delay_s=0.5) as restarted:
         done = round_until_done(requests, cache, ledger, "r3")
@@ -165,10 +164,10 @@ def test_a_claim_whose_create_reached_the_provider_is_adopted_not_resubmitted(ba
     hashes = [request_hash(r) for r in requests]
     (claim,) = ledger.claim("nba", model.name, model.model, hashes, dict.fromkeys(hashes, 100), 100, 10**6)
     data = b"".join(request_line(r, h, api.provider_model) for r, h in zip(requests, hashes))
-    file_id = asyncio.run(api.upload("crash.jsonl", data))
+    file_id = api.upload("crash.jsonl", data)
     ledger.record_file(claim.submission_id, file_id)
     ledger.record_create_sent(claim.submission_id)
-    asyncio.run(api.create(file_id, claim.submission_id))  # the answer is "lost": the ledger never hears the id
+    api.create(file_id, claim.submission_id)  # the answer is "lost": the ledger never hears the id
     assert ledger.get(claim.submission_id).batch_id is None
     done = round_until_done(requests, cache, ledger, "r2")
     assert all(r.status == "ok" for r in done.results)
