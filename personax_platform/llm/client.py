@@ -96,15 +96,25 @@ class _Failure:
 
 async def complete_all(requests: Sequence[LLMRequest], cache: ResponseCache, *, validate: Validate | None,
                        run_id: str, on_result: Callable[[LLMResult], None] | None = None,
-                       backoff: Backoff = Backoff(), progress: Report | None = None) -> list[LLMResult]:
+                       backoff: Backoff = Backoff(), progress: Report | None = None,
+                       workers: int | None = None) -> list[LLMResult]:
     """Results in the order of `requests`. Identical rendered requests (same hash) are sent once. `progress` gets
     lines on the calls sent (personax_platform.progress); cached answers are counted apart, since they arrive at
-    once and would make the rate and the time left meaningless."""
+    once and would make the rate and the time left meaningless.
+
+    Many requests to HTTP models are spread over worker processes, each with its share of every model's limits
+    (client_workers.py); `workers` overrides how many (None: decided from the numbers and the cores, 1: none).
+    `on_result` and `progress` are called in this process either way."""
+    from personax_platform.llm import client_workers  # it imports this module
+
     hashes = [request_hash(r) for r in requests]
     cached = cache.get_ok(hashes)
     pending = {h: r for h, r in zip(hashes, requests) if h not in cached}
-    models = {r.model.name: r.model for r in pending.values()}
-    _require_api_keys(models.values())
+    _require_api_keys({r.model.name: r.model for r in pending.values()}.values())
+    jobs = client_workers.plan_jobs(pending, str(cache.path), run_id, validate, backoff, workers)
+    sent_away = {h for job in jobs for h, _ in job.items}
+    local = {h: r for h, r in pending.items() if h not in sent_away}
+    models = {r.model.name: r.model for r in local.values()}
     _register_in_process_providers(list(models.values()))
     secrets = _secrets(r.model for r in requests)
     limiters = {name: ModelLimiter(m.max_concurrency, m.rpm, m.tpm) for name, m in models.items()}
@@ -126,25 +136,29 @@ async def complete_all(requests: Sequence[LLMRequest], cache: ResponseCache, *, 
         emit(h, row, True, _now())
     calls = Progress(len(pending), f"LLM calls ({len(cached):,} cached)", progress)
 
+    def done(h: str, outcome: _Outcome | CachedResponse, started: datetime) -> None:
+        emit(h, outcome, False, started)
+        calls.advance()
+
     async def one(h: str, request: LLMRequest) -> None:
         started = _now()
         outcome = await _complete(request, limiters[request.model.name], validate, backoff, secrets)
         cache.put(_cached(h, request, outcome, run_id, started))  # committed before anything else can fail
-        emit(h, outcome, False, started)
-        calls.advance()
+        done(h, outcome, started)
 
-    await asyncio.gather(*(one(h, r) for h, r in pending.items()))
+    await asyncio.gather(client_workers.run_jobs(jobs, cache, done), *(one(h, r) for h, r in local.items()))
     calls.finish()
     return [r for r in results if r is not None]
 
 
 def complete_all_sync(requests: Sequence[LLMRequest], cache: ResponseCache, *, validate: Validate | None,
                       run_id: str, on_result: Callable[[LLMResult], None] | None = None,
-                      backoff: Backoff = Backoff(), progress: Report | None = None) -> list[LLMResult]:
+                      backoff: Backoff = Backoff(), progress: Report | None = None,
+                      workers: int | None = None) -> list[LLMResult]:
     """`complete_all` on its own event loop, for synchronous callers such as Dagster ops."""
     def run() -> list[LLMResult]:
         return asyncio.run(complete_all(requests, cache, validate=validate, run_id=run_id, on_result=on_result,
-                                        backoff=backoff, progress=progress))
+                                        backoff=backoff, progress=progress, workers=workers))
 
     try:
         asyncio.get_running_loop()

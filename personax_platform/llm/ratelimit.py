@@ -2,7 +2,8 @@
 run paces itself under the provider's limits instead of provoking 429s.
 
 Limits hold per process: parallel partition runs each get the full budget (configure rpm/tpm accordingly; a 429
-that still happens is retried after the provider's Retry-After).
+that still happens is retried after the provider's Retry-After). The worker processes of one call
+(client_workers.py) each get their share, and a 429's pause holds only the worker that received it.
 """
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ class TokenBucket:
 class ModelLimiter:
     """`async with limiter.slot(estimated_tokens):` around each attempt; `settle` once usage is known."""
 
-    def __init__(self, max_concurrency: int, rpm: int | None = None, tpm: int | None = None, *,
+    def __init__(self, max_concurrency: int, rpm: float | None = None, tpm: float | None = None, *,
                  clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self._slots = asyncio.Semaphore(max_concurrency)
         self._gate = asyncio.Lock()  # FIFO: waiters are admitted in arrival order, none starves
