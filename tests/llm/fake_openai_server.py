@@ -5,7 +5,9 @@ fixed latency, an answer function, and a fault plan applied to the first calls o
 identified by its last user message. With `report_cached_tokens`, usage reports the prompt tokens a provider's
 prompt cache would have served (the longest prefix, in tokens of 4 characters, that the request shares with an earlier
 request to the same model) in OpenAI's field (`prompt_tokens_details.cached_tokens`) or Anthropic's
-(`cache_read_input_tokens`). The server stops at `stop()`, or by itself after `max_lifetime_s`.
+(`cache_read_input_tokens`). The server stops at `stop()`, or by itself after `max_lifetime_s`. It binds `port` (any
+free one when 0; SO_REUSEADDR, so a successor can bind the same port right after `stop()`); subclasses add routes in
+`_add_routes`.
 """
 from __future__ import annotations
 
@@ -51,7 +53,8 @@ def echo_answer(body: dict[str, Any]) -> str:
 
 class FakeOpenAIServer:
     def __init__(self, *, latency_s: float = 0.0, answer: Answer = echo_answer, hang_s: float = 10.0,
-                 max_lifetime_s: float = 300.0, report_cached_tokens: CachedTokensField | None = None) -> None:
+                 max_lifetime_s: float = 300.0, report_cached_tokens: CachedTokensField | None = None,
+                 port: int = 0) -> None:
         self.latency_s = latency_s
         self.report_cached_tokens = report_cached_tokens
         self.answer = answer
@@ -68,7 +71,7 @@ class FakeOpenAIServer:
         self._plans: dict[tuple[str | None, str | None], list[Fault]] = {}
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind(("127.0.0.1", port))
         self.port: int = self._sock.getsockname()[1]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -111,8 +114,8 @@ class FakeOpenAIServer:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._handle)
+        app = web.Application(client_max_size=256 * 2**20)  # room for batch input files
+        self._add_routes(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         await web.SockSite(runner, self._sock, backlog=1024).start()
@@ -124,6 +127,9 @@ class FakeOpenAIServer:
         finally:
             self._stopping.set()  # releases hanging handlers
             await runner.cleanup()
+
+    def _add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/chat/completions", self._handle)
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -173,6 +179,10 @@ class FakeOpenAIServer:
         return None
 
     def _completion(self, body: dict[str, Any], content: str, finish_reason: str) -> web.Response:
+        return web.json_response(self._completion_body(body, content, finish_reason))
+
+    def _completion_body(self, body: dict[str, Any], content: str, finish_reason: str) -> dict[str, Any]:
+        """A chat.completion answering `body` with `content`, with usage (and cached tokens when reported)."""
         prompt = "".join(str(m.get("content", "")) for m in body["messages"])
         prompt_chars = len(prompt)
         usage: dict[str, Any] = {"prompt_tokens": prompt_chars // 4 + 1, "completion_tokens": len(content) // 4 + 1,
@@ -181,7 +191,7 @@ class FakeOpenAIServer:
             usage["prompt_tokens_details"] = {"cached_tokens": self._cached_tokens(body["model"], prompt)}
         elif self.report_cached_tokens == "anthropic":
             usage["cache_read_input_tokens"] = self._cached_tokens(body["model"], prompt)
-        return web.json_response({
+        return {
             "id": f"chatcmpl-{self.total_calls}",
             "object": "chat.completion",
             "created": int(time.time()),
@@ -190,7 +200,7 @@ class FakeOpenAIServer:
             "choices": [{"index": 0, "finish_reason": finish_reason,
                          "message": {"role": "assistant", "content": content}}],
             "usage": usage,
-        })
+        }
 
     def _cached_tokens(self, model: str, prompt: str) -> int:
         seen = self._prompts.setdefault(model, [])
@@ -199,9 +209,12 @@ class FakeOpenAIServer:
         return shared // 4
 
 
+def error_body(message: str, code: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": code, "param": None, "code": code}}
+
+
 def _error(status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": {"message": message, "type": code, "param": None, "code": code}},
-                             status=status, headers=headers)
+    return web.json_response(error_body(message, code), status=status, headers=headers)
 
 
 def main() -> None:
