@@ -20,7 +20,9 @@ from tests.conftest import REPO_ROOT
 
 LIBRARY = REPO_ROOT / "personax_platform"
 # Where the library may read the environment: secrets, read at call time (never stored in settings or logs).
-SECRET_READERS = {"llm/client.py", "release/secret.py", "release/hub.py", "warehouse/remote_duckdb.py"}
+# The API keys of the LLM calls and batches, the release secret, the Hub token, the object store keys.
+SECRET_READERS = {"llm/client.py", "llm/batch_api.py", "release/secret.py", "release/hub.py",
+                  "warehouse/remote_duckdb.py"}
 
 
 def test_an_empty_environment_gives_the_shipped_defaults():
