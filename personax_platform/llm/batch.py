@@ -18,7 +18,7 @@ sensor asks for the partition again when they are done, and that round finds eve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from personax_platform.llm.batch_api import BATCH_PROVIDERS, BatchStatus, ProviderBatches
@@ -166,7 +166,7 @@ def _send(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache, submi
             raise  # transient: the claim stays, the next run resumes it
         # The provider refuses the file or the batch itself (e.g. 400): retrying cannot help, so its requests
         # become failed rows with the provider's reason, and the claim is closed.
-        reason = f"batch refused: {type(exc).__name__} (HTTP {code}): {exc}"[:2000]
+        reason = api.scrub(f"batch refused: {type(exc).__name__} (HTTP {code}): {exc}")[:2000]
         for h in hashes:
             cache.put(_cached(h, by_hash[h].model, LineResult(h, reason), run_id, 0.0))
         ledger.close(sid, reason)
@@ -187,6 +187,8 @@ def _ingest(api: ProviderBatches, ledger: BatchLedger, cache: ResponseCache, sub
     answered = 0
     for h in ledger.items(submission.submission_id):
         line = lines.get(h, LineResult(h, missing))
+        if line.reason is not None:
+            line = replace(line, reason=api.scrub(line.reason))
         answered += line.reason is None
         cache.put(_cached(h, api.model, line, run_id, _cost(line, prices)))
     ledger.close(submission.submission_id,

@@ -87,6 +87,11 @@ class ProviderBatches:
         response = configured_litellm().file_content(file_id=file_id, **self._kwargs())
         return response.content
 
+    def scrub(self, text: str) -> str:
+        """Provider errors may quote the key; it must not reach the cache, tables or logs."""
+        key = os.environ.get(self.model.api_key_env) if self.model.api_key_env else None
+        return text.replace(key, "***") if key else text
+
     def _kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"custom_llm_provider": self.provider, "max_retries": 2}
         if self.model.api_base is not None:

@@ -18,7 +18,7 @@ from personax_platform.llm.models import ModelConfig
 from personax_platform.llm.modes import complete_by_mode
 from personax_platform.llm.request import request_hash
 from tests.llm.fake_batch_server import FakeBatchServer
-from tests.llm.fake_openai_server import MALFORMED, RATE_LIMIT
+from tests.llm.fake_openai_server import MALFORMED, RATE_LIMIT, UNAUTHORIZED
 from tests.llm.support import fake_model, make_requests, validate_json
 
 CONTENTS = [f"person {i}" for i in range(6)]
@@ -186,3 +186,15 @@ def test_mixed_modes_complete_sync_models_now_and_wait_only_for_batches(batch_se
     first = complete_by_mode(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
     assert not first.complete and first.pending == len(CONTENTS)
     assert {r.model_name for r in first.results} == {"now"} and len(first.results) == len(CONTENTS)
+
+
+def test_a_key_quoted_in_a_batch_error_never_reaches_the_cache(batch_server, cache, ledger, api_key):
+    batch_server.fail_first([UNAUTHORIZED], content="person 0")  # the fake quotes the whole key back, worse than real
+    requests = make_requests(batch_model(batch_server.api_base), CONTENTS[:2])
+    batch_round(requests, cache, ledger, scope="nba", run_id="r1", validate=validate_json)
+    done = round_until_done(requests, cache, ledger, "r2")
+    (failed,) = [r for r in done.results if r.status == "failed"]
+    assert "HTTP 401" in failed.failure_reason and "***" in failed.failure_reason  # quoted, then masked
+    assert api_key not in failed.failure_reason
+    assert api_key not in (cache.path.read_bytes() + cache.path.with_name(cache.path.name + "-wal").read_bytes()
+                           ).decode("latin-1")
