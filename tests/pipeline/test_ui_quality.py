@@ -69,4 +69,5 @@ def test_every_check_job_schedule_and_file_sensor_says_what_it_does():
     assert all(jobs.values()), jobs
     assert defs.resolve_schedule_def("traits_daily_recheck").description
     assert defs.resolve_sensor_def("landing_files_sensor").description
+    assert defs.resolve_sensor_def("llm_batches_sensor").description
 
