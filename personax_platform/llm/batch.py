@@ -50,27 +50,48 @@ class BatchRound:
 
 
 def batch_round(requests: Sequence[LLMRequest], cache: ResponseCache, ledger: BatchLedger, *, scope: str,
-                      run_id: str, validate: Validate | None, progress: Report | None = None) -> BatchRound:
+                run_id: str, validate: Validate | None, progress: Report | None = None) -> BatchRound:
     say = progress or (lambda line: None)
     hashes = [request_hash(r) for r in requests]
     by_hash = dict(zip(hashes, requests))
-    models = {r.model.name: r.model for r in requests}
-    apis = {name: provider_batches(model) for name, model in models.items()}
+    apis = {r.model.name: provider_batches(r.model) for r in requests}
+    collected = _collect_and_resume(scope, apis, cache, ledger, by_hash, validate, run_id, say)
+    to_submit, sync_retries = _plan(by_hash, cache, ledger, run_id)
+    submitted = [submission for name, todo in to_submit.items()
+                 for submission in _submit(scope, apis[name], todo, cache, ledger, by_hash, run_id, say)]
+    rows, held = cache.get(by_hash), ledger.held(by_hash)
+    results = [_result(request, h, rows[h], run_id) for request, h in zip(requests, hashes)
+               if h in rows and h not in held and (rows[h].status == "ok" or rows[h].run_id == run_id)]
+    waiting = [s for s in ledger.unfinished(scope) if s.model_name in apis]
+    return BatchRound(results, sync_retries, len(held), waiting, submitted, collected)
 
+
+def _collect_and_resume(scope: str, apis: dict[str, ProviderBatches], cache: ResponseCache, ledger: BatchLedger,
+                        by_hash: dict[str, LLMRequest], validate: Validate | None, run_id: str,
+                        say: Report) -> list[Submission]:
+    """Finished batches of the scope into the cache; interrupted claims finished. Returns the collected ones."""
     collected = []
     for submission in ledger.unfinished(scope):
         api = apis.get(submission.model_name)
-        if api is not None and submission.state == "open":
+        if api is None:
+            continue  # a model this run does not ask in batch mode: the sensor still reports it
+        if submission.state == "open":
             status = _poll(api, ledger, submission)
             if status.done:
                 _ingest(api, ledger, cache, submission, status, validate, run_id)
                 collected.append(submission)
                 say(f"batch {status.batch_id} ({submission.model_name}, {submission.total:,} requests) "
                     f"{status.status}: collected")
-        elif api is not None and submission.resumable():
+        elif submission.resumable():
             _resume(api, ledger, cache, submission, by_hash, run_id)
             say(f"resumed the interrupted submission {submission.submission_id}")
+    return collected
 
+
+def _plan(by_hash: dict[str, LLMRequest], cache: ResponseCache, ledger: BatchLedger,
+          run_id: str) -> tuple[dict[str, list[str]], list[LLMRequest]]:
+    """(model name -> hashes to submit, requests to retry synchronously). Answered requests, requests an unfinished
+    batch holds and this run's batch failures are neither."""
     rows, held = cache.get(by_hash), ledger.held(by_hash)
     to_submit: dict[str, list[str]] = {}
     sync_retries = []
@@ -82,22 +103,19 @@ def batch_round(requests: Sequence[LLMRequest], cache: ResponseCache, ledger: Ba
             sync_retries.append(request)
         else:
             to_submit.setdefault(request.model.name, []).append(h)
+    return to_submit, sync_retries
 
-    submitted = []
-    for name, todo in to_submit.items():
-        api, model = apis[name], models[name]
-        sizes = {h: len(request_line(by_hash[h], h, api.provider_model)) for h in todo}
-        for submission in ledger.claim(scope, name, model.model, todo, sizes, model.batch_max_requests,
-                                       model.batch_max_bytes):
-            _send(api, ledger, cache, submission, by_hash, run_id)
-            submitted.append(submission)
-            say(f"submitted {submission.total:,} requests of {name} as one batch ({submission.submission_id})")
 
-    rows, held = cache.get(by_hash), ledger.held(by_hash)
-    results = [_result(request, h, rows[h], run_id) for request, h in zip(requests, hashes)
-               if h in rows and h not in held and (rows[h].status == "ok" or rows[h].run_id == run_id)]
-    waiting = [s for s in ledger.unfinished(scope) if s.model_name in apis]
-    return BatchRound(results, sync_retries, len(held), waiting, submitted, collected)
+def _submit(scope: str, api: ProviderBatches, todo: list[str], cache: ResponseCache, ledger: BatchLedger,
+            by_hash: dict[str, LLMRequest], run_id: str, say: Report) -> list[Submission]:
+    model = api.model
+    sizes = {h: len(request_line(by_hash[h], h, api.provider_model)) for h in todo}
+    claimed = ledger.claim(scope, model.name, model.model, todo, sizes, model.batch_max_requests,
+                           model.batch_max_bytes)
+    for submission in claimed:
+        _send(api, ledger, cache, submission, by_hash, run_id)
+        say(f"submitted {submission.total:,} requests of {model.name} as one batch ({submission.submission_id})")
+    return claimed
 
 
 def provider_batches(model: ModelConfig) -> ProviderBatches:
