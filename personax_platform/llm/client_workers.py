@@ -1,5 +1,5 @@
 """Spread one call's HTTP requests over worker processes: against a fast self-hosted server (vLLM, llama.cpp) the
-client's own CPU per request (litellm's request building, response parsing, cost and logging bookkeeping: ~3 ms) is
+client's own CPU per request (litellm's request building, response parsing, cost and logging bookkeeping: ~4 ms) is
 the limit, and one Python process uses one core.
 
 Each worker is a fresh interpreter (`python -m personax_platform.llm.client_workers`, never a fork: the parent may
@@ -23,6 +23,7 @@ import pickle
 import struct
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,11 +35,13 @@ from personax_platform.llm.models import ModelConfig
 from personax_platform.llm.ratelimit import ModelLimiter
 from personax_platform.llm.request import LLMRequest
 
-# When workers pay: starting one costs ~2-3 s of CPU (importing litellm), paid while the run waits. One process
-# completes ~280 requests/s at ~3.5 ms CPU each (benchmarks/trait_texts_throughput.py, 2 cores): below 2,000
-# requests (~7 s in one process) the start-up eats most of what a second core would save, and with fewer than 32
-# requests in flight (e.g. 8 at 200 ms: 40 requests/s) one process is idle most of the time anyway.
-MIN_PENDING = 2000
+# When workers pay, measured on 2 cores against a local server at 64 in flight and 200 ms (a neighbour's load
+# about 1.5): starting two costs ~2.7 s before their first request (importing litellm: ~2.5 s CPU each; at 9,000
+# requests the workers' CPU per request is 0.7 ms above one process's, mostly that start-up). 3,000 requests took 163
+# requests/s with two workers against 215 in one process; 9,000 took 240 against 212. Below ~5,000 requests the
+# start-up eats what the second core saves. With fewer than 32 requests in flight (e.g. 8 at 200 ms: 40
+# requests/s) one process is idle most of the time anyway.
+MIN_PENDING = 5000
 MIN_CONCURRENCY = 32
 # How long a worker may take to exit after its stdin is closed before it is killed.
 _EXIT_GRACE_S = 5.0
@@ -245,10 +248,11 @@ async def _work(job: Job, send: Callable[[tuple[Any, ...]], None]) -> None:
         await asyncio.gather(*(one(h, r) for h, r in job.items))
 
 
-def _exit_when_closed(stream: IO[bytes]) -> None:
+def _exit_when_closed(fd: int) -> None:
     """The parent closes stdin when it is done with this worker, is cancelled, or dies: stop at once (what was
-    committed stays committed)."""
-    stream.read()
+    committed stays committed). Raw reads: a buffered reader's lock held here would abort the interpreter's exit."""
+    while os.read(fd, 65536):
+        pass
     os._exit(0)
 
 
@@ -267,12 +271,14 @@ def main() -> None:
     sys.path[:] = _read_frame(stdin)  # the parent's, so that its validate function unpickles here
     try:
         job: Job = _read_frame(stdin)
-        threading.Thread(target=_exit_when_closed, args=(stdin,), daemon=True).start()
+        threading.Thread(target=_exit_when_closed, args=(stdin.fileno(),), daemon=True).start()
         asyncio.run(_work(job, send))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the unanswered requests with it
+        traceback.print_exc()
         send(("error", f"{type(exc).__name__}: {exc}"))
-        raise
+        os._exit(1)
     send(("done",))
+    os._exit(0)  # no interpreter shutdown: everything is committed and sent, and the stdin thread is still reading
 
 
 if __name__ == "__main__":
