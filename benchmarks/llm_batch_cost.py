@@ -19,12 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -32,7 +28,6 @@ import polars as pl
 from benchmarks.support import (
     KEY_ENV,
     REPO_ROOT,
-    TRAIT_ANSWER,
     Stopwatch,
     full_cohort_bios,
     local_server,
@@ -53,18 +48,6 @@ from personax_platform.traits.parse import parse_answer
 
 PROMPT_ID = "number-l3-inc"
 PAPER_MODELS = REPO_ROOT / "config" / "models.paper.example.yaml"
-_BATCH_SERVER = """
-import sys
-from pathlib import Path
-from tests.llm.fake_batch_server import FakeBatchServer
-server = FakeBatchServer(Path(sys.argv[1]), batch_delay_s=float(sys.argv[2]), answer=lambda body: sys.argv[3],
-                         max_lifetime_s=3600).start()
-print(server.api_base, flush=True)
-sys.stdin.read()
-server.stop()
-"""
-
-
 def cohort_requests(people: dict[str, pl.DataFrame], model_list: list[ModelConfig]) -> list[LLMRequest]:
     prompt, config = load_prompt(PROMPT_ID, PROMPTS_DIR), load_config()
     simulated = {league for dataset in config.known_truth_datasets for league in config.datasets[dataset].leagues}
@@ -96,23 +79,6 @@ def batch_variants(paper: list[ModelConfig]) -> list[ModelConfig]:
             for m in paper if m.name in variants]
 
 
-@contextmanager
-def batch_server(state_dir: Path, delay_s: float) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, "-c", _BATCH_SERVER, str(state_dir), str(delay_s), TRAIT_ANSWER],
-                            cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        api_base = proc.stdout.readline().strip()
-        if not api_base.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"batch server did not start: {api_base!r}")
-        yield api_base
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def cpu_s() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -135,7 +101,7 @@ def sync_overhead(people: pl.DataFrame, n: int, work: Path) -> dict[str, float]:
 
 def batch_overhead(people: pl.DataFrame, work: Path) -> dict[str, float]:
     validate = _validator()
-    with batch_server(work / "provider", delay_s=1.0) as api_base:
+    with local_server(0.0, batch_state_dir=work / "provider", batch_delay_s=1.0) as api_base:
         batch_models = [m.model_copy(update={"mode": "batch"}) for m in models(api_base, 64)]
         requests = build_requests(people, load_prompt(PROMPT_ID, PROMPTS_DIR), batch_models, "celebrities")
         with ResponseCache(work / "batch.sqlite") as cache, BatchLedger(work / "batch.sqlite") as ledger:

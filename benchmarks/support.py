@@ -41,10 +41,13 @@ def full_cohort_bios(workdir: Path) -> dict[str, pl.DataFrame]:
 
 
 @contextmanager
-def local_server(latency_s: float) -> Iterator[str]:
-    """The test suite's fake OpenAI server in a separate process, answering a valid trait answer; yields api_base."""
+def local_server(latency_s: float, batch_state_dir: Path | None = None, batch_delay_s: float = 1.0) -> Iterator[str]:
+    """The test suite's fake OpenAI server in a separate process, answering a valid trait answer; yields api_base.
+    With `batch_state_dir`, it also serves files and batches (tests/llm/fake_batch_server.py)."""
+    batches = [] if batch_state_dir is None else ["--batch-state-dir", str(batch_state_dir),
+                                                  "--batch-delay-s", str(batch_delay_s)]
     proc = subprocess.Popen([sys.executable, "-m", "tests.llm.fake_openai_server", "--latency-s", str(latency_s),
-                             "--answer", TRAIT_ANSWER],
+                             "--answer", TRAIT_ANSWER, *batches],
                             cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         api_base = proc.stdout.readline().strip()

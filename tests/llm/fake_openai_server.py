@@ -226,9 +226,19 @@ def main() -> None:
     parser.add_argument("--latency-s", type=float, default=0.0)
     parser.add_argument("--lifetime-s", type=float, default=3600.0)
     parser.add_argument("--answer", help="fixed answer content (default: echo the user message as JSON)")
+    parser.add_argument("--batch-state-dir", help="also serve files and batches, kept in this folder")
+    parser.add_argument("--batch-delay-s", type=float, default=1.0, help="how long a batch takes")
     args = parser.parse_args()
     answer = echo_answer if args.answer is None else (lambda body: args.answer)
-    server = FakeOpenAIServer(latency_s=args.latency_s, max_lifetime_s=args.lifetime_s, answer=answer).start()
+    common = {"latency_s": args.latency_s, "max_lifetime_s": args.lifetime_s, "answer": answer}
+    if args.batch_state_dir is None:
+        server = FakeOpenAIServer(**common).start()
+    else:
+        from pathlib import Path
+
+        from tests.llm.fake_batch_server import FakeBatchServer
+
+        server = FakeBatchServer(Path(args.batch_state_dir), batch_delay_s=args.batch_delay_s, **common).start()
     print(server.api_base, flush=True)
     sys.stdin.read()  # until the parent closes stdin or exits
     server.stop()
