@@ -15,7 +15,8 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 
 _CHOICES = {"shared_from": ("all", "structured"), "edges": ("cross_block", "causal_order"),
-            "noise_prior": ("factorised", "realnvp"), "sparsity_scope": ("free", "official_misaligned")}
+            "noise_prior": ("factorised", "realnvp"), "sparsity_scope": ("free", "official_misaligned"),
+            "refine_penalty": ("log", "l1")}
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class CRLConfig:
     refine_steps: int = 1000  # the closing stage on fixed codes (refinement.py); 0 switches it off
     refine_lr: float = 1e-2
     refine_starts: int = 8  # the refinement's starting points (the trained parameters and random block rotations)
+    # the refinement's sparsity penalty on the free adjacency entries: "log", refine_log_weight · Σ δ·log(1 + |w|/δ)
+    # with δ = refine_log_scale, close to counting edges (refinement.py says why), or "l1", training's own term
+    refine_penalty: str = "log"
+    refine_log_weight: float = 3e-3
+    refine_log_scale: float = 0.05
     seed: int = 0
     threads: int = 1  # fixed so that results do not depend on the machine's core count
 
@@ -75,6 +81,8 @@ class CRLConfig:
             raise ValueError("the flow needs at least one coupling layer")
         if self.refine_steps < 0 or self.refine_lr <= 0 or self.refine_starts < 1:
             raise ValueError("refine_steps must be >= 0, refine_lr > 0 and refine_starts >= 1")
+        if self.refine_log_weight < 0 or self.refine_log_scale <= 0:
+            raise ValueError("refine_log_weight must be >= 0 and refine_log_scale > 0")
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(f"validation_fraction must lie in [0, 1), got {self.validation_fraction}")
         for field, allowed in _CHOICES.items():
@@ -103,7 +111,7 @@ class CRLConfig:
         with no permutation between its couplings, the L1 on the misaligned block, no decorrelation term."""
         return replace(self, shared_from="all", decoders_see_shared=True, edges="causal_order", noise_prior="realnvp",
                        flow_permutations=False, sparsity_scope="official_misaligned", decorrelation_weight=0.0,
-                       block_unmixing=False)
+                       block_unmixing=False, refine_penalty="l1")
 
     def to_dict(self) -> dict:
         data = asdict(self)

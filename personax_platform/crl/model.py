@@ -114,6 +114,10 @@ class CRLModel(nn.Module):
         """L1 norm of the penalised entries: exactly the free ones (the replica's misaligned block aside)."""
         return (self.adjacency_free * self.sparsity_mask).abs().sum()
 
+    def log_sparsity(self, scale: float) -> torch.Tensor:
+        """Σ δ·log(1 + |w|/δ) over the penalised entries: the slope of the L1 at zero, nearly flat for |w| ≫ δ."""
+        return (scale * torch.log1p((self.adjacency_free * self.sparsity_mask).abs() / scale)).sum()
+
     def exogenous(self, z: torch.Tensor) -> torch.Tensor:
         """eps = (I - A) z, row-wise."""
         return z - z @ self.adjacency().T

@@ -14,6 +14,15 @@ seeds split into runs that found the true rotation and runs stuck near another o
 by a random orthogonal matrix and the adjacency reset to zero (rotations drawn from the config's seed). Within a
 start the step kept is the one with the lowest validation objective, checked every `_CHECK_EVERY` steps; across
 starts, the start with the lowest validation objective wins. The held-out rows are never read.
+
+The sparsity term here is a log penalty by default, δ·log(1 + |w|/δ) per free edge, rather than training's L1. What
+identifies the latents is the number of cross-block edges (docs/level2.md); the L1 is a convex stand-in for that
+count which also shrinks the true edges, so a slightly rotated block that spreads a little weight over many edges
+costs about as much as the true basis. The log penalty has the L1's slope at zero and almost none for weights well
+above δ: closer to counting edges (reweighted L1, Candès, Wakin & Boyd 2008). Measured on the identifiable setting,
+seeds 0–4 (chosen there; seeds 5–9 report the unbiased figures in docs/level2.md): weight 3e-3 and δ 0.05 gave edge
+precision 0.84 and recall 0.84 against the L1's 0.68 and 0.76, MCC 0.854 against 0.875; tripling the L1 instead gave
+precision 0.85 but recall 0.71 and MCC 0.80.
 """
 from __future__ import annotations
 
@@ -84,8 +93,11 @@ def _descend(model: CRLModel, train_codes: torch.Tensor, checked: torch.Tensor) 
 
 
 def _objective(model: CRLModel, codes: torch.Tensor) -> torch.Tensor:
-    """The terms of the model's loss that depend on the refined parameters, with their weights."""
+    """The terms of the model's loss that depend on the refined parameters, with their weights; the sparsity term is
+    the config's `refine_penalty`."""
     c = model.config
     eps = model.exogenous(model.latents(codes))
+    sparsity = (c.refine_log_weight * model.log_sparsity(c.refine_log_scale) if c.refine_penalty == "log"
+                else c.sparsity_weight * model.sparsity())
     return (c.kl_weight * (model.prior.nll(eps).mean() - model.log_det_unmixing())
-            + c.decorrelation_weight * gaussian_kl(eps) + c.sparsity_weight * model.sparsity())
+            + c.decorrelation_weight * gaussian_kl(eps) + sparsity)
