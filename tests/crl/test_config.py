@@ -35,7 +35,7 @@ def test_invalid_configs_are_rejected():
 
 def test_architecture_choices_are_validated_by_name():
     for field, bad in (("shared_from", "faces"), ("edges", "anywhere"), ("noise_prior", "gaussian"),
-                       ("sparsity_scope", "all")):
+                       ("sparsity_scope", "all"), ("refine_penalty", "l0")):
         with pytest.raises(ValueError, match=f"{field} must be one of"):
             CRLConfig(**{field: bad})
     with pytest.raises(ValueError, match="validation_fraction"):
@@ -44,6 +44,8 @@ def test_architecture_choices_are_validated_by_name():
         CRLConfig(refine_steps=-1)
     with pytest.raises(ValueError, match="refine_starts"):
         CRLConfig(refine_starts=0)
+    with pytest.raises(ValueError, match="refine_log_scale"):
+        CRLConfig(refine_log_scale=0.0)
 
 
 def test_the_official_replica_is_the_papers_architecture_with_its_defects():
@@ -52,5 +54,6 @@ def test_the_official_replica_is_the_papers_architecture_with_its_defects():
     assert (replica.noise_prior, replica.flow_permutations, replica.sparsity_scope) == ("realnvp", False,
                                                                                        "official_misaligned")
     assert replica.decorrelation_weight == 0.0 and not replica.block_unmixing
+    assert replica.refine_penalty == "l1" and ATHLETES.refine_penalty == "log"  # the replica keeps the official L1
     assert (replica.shared_dim, replica.modalities, replica.seed) == (ATHLETES.shared_dim, ATHLETES.modalities,
                                                                       ATHLETES.seed)

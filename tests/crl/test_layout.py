@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from personax_platform.crl import ATHLETES, CELEBRITIES, LatentLayout, train_crl
@@ -71,3 +72,20 @@ def test_the_replicas_sparsity_covers_the_official_codes_misaligned_block(tiny_c
     with torch.no_grad():
         model.adjacency_free.fill_(1.0)
     assert model.sparsity().item() == 25.0  # the misaligned 5 × 5 block, whatever the free entries
+
+
+def test_the_refinements_log_penalty_has_the_l1s_slope_at_zero_and_barely_shrinks_large_edges(tiny_config):
+    model = CRLModel(tiny_config, {"image/m1": 16, "text/m1": 16}, {"image": ["image/m1"], "text": ["text/m1"]},
+                     torch.Generator().manual_seed(0))
+    free = torch.tensor(LatentLayout.from_config(tiny_config).cross_block_edges())
+    scale = 0.05
+    slopes = {}
+    for weight in (1e-6, 1.0):  # just off zero, where |w| has its slope
+        with torch.no_grad():
+            model.adjacency_free.copy_(torch.where(free, torch.tensor(weight), torch.tensor(0.0)))
+        model.adjacency_free.grad = None
+        model.log_sparsity(scale).backward()
+        slopes[weight] = model.adjacency_free.grad[free].abs().max().item()
+        assert torch.equal(model.adjacency_free.grad[~free], torch.zeros(int((~free).sum())))  # only free entries
+    assert slopes[1e-6] == pytest.approx(1.0, rel=1e-3)  # the L1's slope near zero: small edges pushed out as hard
+    assert slopes[1.0] == pytest.approx(scale / (scale + 1.0))  # a unit edge is pushed 21 times less than by the L1
