@@ -32,18 +32,7 @@ class LineResult:
 
 def request_line(request: LLMRequest, request_hash: str, provider_model: str) -> bytes:
     """The request as one line of a batch input file: the body a synchronous call would send."""
-    model = request.model
-    body: dict[str, Any] = {
-        "model": provider_model,
-        "messages": request.messages,
-        "response_format": {"type": "json_schema",
-                            "json_schema": {"name": "trait_answer", "schema": request.response_schema, "strict": True}},
-        "temperature": model.temperature,
-        "max_tokens": model.max_tokens,
-        **model.extra,
-    }
-    if request.seed is not None:
-        body["seed"] = request.seed
+    body = {"model": provider_model, **request.body()}
     line = {"custom_id": request_hash, "method": "POST", "url": "/v1/chat/completions", "body": body}
     return json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 

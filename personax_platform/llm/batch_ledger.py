@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,8 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+from personax_platform.llm.cache import open_shared
+
 State = Literal["claimed", "open", "closed"]
-_BUSY_TIMEOUT_S = 60.0
 _CHUNK = 500
 _STALE_CLAIM_S = 3600.0
 
@@ -105,15 +105,12 @@ class Submission:
 
 
 class BatchLedger:
-    """One connection per instance, usable from any thread; each process opens its own (WAL, like the cache)."""
+    """One connection per instance, usable from any thread; each process opens its own (the cache's connection)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
-                                    check_same_thread=False)
+        self._con = open_shared(self.path)
         self._lock = threading.Lock()
-        self._con.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
         self._con.executescript(_SCHEMA)
 
     def claim(self, scope: str, model_name: str, model: str, hashes: Sequence[str], sizes: Mapping[str, int],

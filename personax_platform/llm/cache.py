@@ -62,6 +62,32 @@ WHERE llm_responses.status <> 'ok' OR excluded.status = 'ok'
 """
 
 
+def open_shared(path: Path) -> sqlite3.Connection:
+    """A connection to the cache file as every process shares it (the response cache, the batch ledger): WAL,
+    autocommit (each statement its own transaction unless BEGIN says otherwise), a long busy timeout, usable from
+    any thread (callers serialise)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    con.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    _enable_wal(con)
+    con.execute("PRAGMA synchronous = NORMAL")
+    return con
+
+
+def _enable_wal(con: sqlite3.Connection) -> None:
+    """Switching a new file to WAL needs an exclusive lock, and SQLite may answer "database is locked" at once,
+    without its busy handler, while a second process opens the same new file: retry until the busy timeout."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 @dataclass(frozen=True)
 class CachedResponse:
     """One stored outcome of a request (the call that produced it: its run, tokens, cost and latency).
@@ -91,29 +117,10 @@ class ResponseCache:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit: each put() is its own transaction, committed before put() returns.
-        self._con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                    check_same_thread=False)
+        self._con = open_shared(self.path)
         self._lock = threading.Lock()
-        self._con.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        self._enable_wal()
-        self._con.execute("PRAGMA synchronous = NORMAL")
         self._con.execute(_SCHEMA)
         self._add_missing_columns()
-
-    def _enable_wal(self) -> None:
-        """Switching a new file to WAL needs an exclusive lock, and SQLite may answer "database is locked" at once,
-        without its busy handler, while a second process opens the same new file: retry until the busy timeout."""
-        deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
-        while True:
-            try:
-                self._con.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
 
     def _add_missing_columns(self) -> None:
         """Cache files written before a column existed get it, empty: their answers stay valid cache hits."""

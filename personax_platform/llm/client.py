@@ -208,19 +208,11 @@ def _call_kwargs(request: LLMRequest) -> dict[str, Any]:
     model = request.model
     kwargs: dict[str, Any] = {
         "model": model.model,
-        "messages": request.messages,
-        "response_format": {"type": "json_schema",
-                            "json_schema": {"name": "trait_answer", "schema": request.response_schema,
-                                            "strict": True}},
-        "temperature": model.temperature,
-        "max_tokens": model.max_tokens,
+        **request.body(),
         "timeout": model.timeout_s,
         # Retries are ours (with jitter, Retry-After and per-model pacing); the provider SDK must not add its own.
         "max_retries": 0,
-        **model.extra,
     }
-    if request.seed is not None:
-        kwargs["seed"] = request.seed
     if model.api_base is not None:
         kwargs["api_base"] = model.api_base
     if model.api_key_env is not None:

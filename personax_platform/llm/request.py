@@ -36,6 +36,22 @@ class LLMRequest:
         """The seed sent to the provider: the model's, offset by the repeat index."""
         return None if self.model.seed is None else self.model.seed + self.repeat
 
+    def body(self) -> dict[str, Any]:
+        """What the provider is asked, apart from the model: the same for a synchronous call and a batch line, so
+        that both get the same answer for the same request hash."""
+        body: dict[str, Any] = {
+            "messages": self.messages,
+            "response_format": {"type": "json_schema",
+                                "json_schema": {"name": "trait_answer", "schema": self.response_schema,
+                                                "strict": True}},
+            "temperature": self.model.temperature,
+            "max_tokens": self.model.max_tokens,
+            **self.model.extra,
+        }
+        if self.seed is not None:
+            body["seed"] = self.seed
+        return body
+
 
 def request_hash(request: LLMRequest) -> str:
     """sha256 over everything that can change the answer: model string, messages, schema, generation params.
