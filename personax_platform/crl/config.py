@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 
 _CHOICES = {"shared_from": ("all", "structured"), "edges": ("cross_block", "causal_order"),
             "noise_prior": ("factorised", "realnvp"), "sparsity_scope": ("free", "official_misaligned"),
-            "refine_penalty": ("log", "l1")}
+            "refine_penalty": ("log", "l1"), "mechanism": ("linear", "nonlinear")}
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class CRLConfig:
     prior_components: int = 4
     flow_permutations: bool = True
     sparsity_scope: str = "free"
+    # the latent mechanisms: "linear" (z = A z + eps) or "nonlinear" (a conditional shift flow per latent on its
+    # parents, additive over them, with mechanism_knots hinge functions per edge; mechanism.py)
+    mechanism: str = "linear"
+    mechanism_knots: int = 6
     block_unmixing: bool = True  # a linear map per block between codes and latents that only the prior sees
     hidden: tuple[int, ...] = (512, 256, 128)
     flow_layers: int = 4
@@ -81,6 +85,8 @@ class CRLConfig:
             raise ValueError("the flow needs at least one coupling layer")
         if self.refine_steps < 0 or self.refine_lr <= 0 or self.refine_starts < 1:
             raise ValueError("refine_steps must be >= 0, refine_lr > 0 and refine_starts >= 1")
+        if self.mechanism_knots < 1:
+            raise ValueError(f"mechanism_knots must be >= 1, got {self.mechanism_knots}")
         if self.refine_log_weight < 0 or self.refine_log_scale <= 0:
             raise ValueError("refine_log_weight must be >= 0 and refine_log_scale > 0")
         if not 0 <= self.validation_fraction < 1:
@@ -107,11 +113,12 @@ class CRLConfig:
 
     def official_replica(self) -> CRLConfig:
         """The official code's architecture as docs/paper.md §4 describes it, for comparison: a shared encoder over
-        all inputs, decoders on (shared, own block), edges anywhere in the causal order, one RealNVP over the noises
-        with no permutation between its couplings, the L1 on the misaligned block, no decorrelation term."""
-        return replace(self, shared_from="all", decoders_see_shared=True, edges="causal_order", noise_prior="realnvp",
-                       flow_permutations=False, sparsity_scope="official_misaligned", decorrelation_weight=0.0,
-                       block_unmixing=False, refine_penalty="l1")
+        all inputs, decoders on (shared, own block), a linear SEM with edges anywhere in the causal order, one
+        RealNVP over the noises with no permutation between its couplings, the L1 on the misaligned block, no
+        decorrelation term."""
+        return replace(self, shared_from="all", decoders_see_shared=True, edges="causal_order", mechanism="linear",
+                       noise_prior="realnvp", flow_permutations=False, sparsity_scope="official_misaligned",
+                       decorrelation_weight=0.0, block_unmixing=False, refine_penalty="l1")
 
     def to_dict(self) -> dict:
         data = asdict(self)

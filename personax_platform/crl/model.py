@@ -10,12 +10,14 @@ from its own modality's block (plus s when `decoders_see_shared`, the paper's de
 Prior over the latents: a linear SEM z = A z + eps with A masked to the cross-block entries of the causal order
 shared → image → text (`edges="cross_block"`: edges inside a block cannot be identified, docs/level2.md) or to the
 whole order ("causal_order"); the L1 penalty covers exactly the free entries. Because A is strictly
-lower-triangular, det(I - A) = 1 and log p(z) = log p(eps). The noises eps get a factorised prior, one 1-D Gaussian
-mixture each ("factorised"), or one joint RealNVP ("realnvp", the paper's). A joint flow can model any dependence
-between the noises — a coupling layer's shift is a shear, exactly the inverse of a linear SEM — so it lets A
-explain nothing (measured: an empty learned graph on every synthetic run); a factorised prior cannot absorb
-dependence, so A has to carry it. The "decorrelation" term, the Gaussian KL of the batch moments of eps to N(0, I),
-asks for uncorrelated unit-scale noises on top.
+lower-triangular, det(I - A) = 1 and log p(z) = log p(eps). For nonlinear mechanisms (`mechanism="nonlinear"`) each
+latent's noise is instead its value less a sum of nonlinear functions of its parents (a conditional shift flow,
+mechanism.py; the Jacobian is again unit triangular), and the penalty covers each edge's function. The noises eps
+get a factorised prior, one 1-D Gaussian mixture each ("factorised"), or one joint RealNVP ("realnvp", the
+paper's). A joint flow can model any dependence between the noises — a coupling layer's shift is a shear, exactly
+the inverse of a linear SEM — so it lets A explain nothing (measured: an empty learned graph on every synthetic
+run); a factorised prior cannot absorb dependence, so A has to carry it. The "decorrelation" term, the Gaussian KL
+of the batch moments of eps to N(0, I), asks for uncorrelated unit-scale noises on top.
 
 Between the encoders' codes and the latents sits one linear map per block (`block_unmixing`): decoders read the
 codes, so only the prior chooses the basis inside each block, which is exactly what the sparsity of the cross-block
@@ -35,6 +37,7 @@ from personax_platform.crl.config import CRLConfig
 from personax_platform.crl.flow import FactorisedMixture, RealNVP
 from personax_platform.crl.inputs import STRUCTURED
 from personax_platform.crl.layout import SHARED, LatentLayout
+from personax_platform.crl.mechanism import AdditiveConditionalFlow, Mechanisms
 from personax_platform.crl.networks import mlp
 
 LOSS_TERMS = ("total", "recon", "kl", "decorrelation", "sparsity", "tie")
@@ -85,6 +88,9 @@ class CRLModel(nn.Module):
         self.register_buffer("edge_mask", torch.tensor(edges, dtype=torch.float32))
         self.register_buffer("sparsity_mask", torch.tensor(penalised, dtype=torch.float32))
         self.adjacency_free = nn.Parameter(torch.zeros(self.layout.dim, self.layout.dim))
+        # nonlinear mechanisms: a conditional flow per latent on its parents, on top of the linear part A
+        self.mechanism = (AdditiveConditionalFlow(edges, config.mechanism_knots) if config.mechanism == "nonlinear"
+                          else None)
         # one invertible linear map per block between the encoders' codes and the latents (see `latents`)
         self.unmixing = nn.ParameterDict({name: nn.Parameter(torch.eye(part.stop - part.start))
                                           for name, part in self.layout.blocks}) if config.block_unmixing else None
@@ -110,17 +116,15 @@ class CRLModel(nn.Module):
         """A[i, j] = weight of edge j → i; exactly zero outside the causal order."""
         return self.adjacency_free * self.edge_mask
 
-    def sparsity(self) -> torch.Tensor:
-        """L1 norm of the penalised entries: exactly the free ones (the replica's misaligned block aside)."""
-        return (self.adjacency_free * self.sparsity_mask).abs().sum()
-
-    def log_sparsity(self, scale: float) -> torch.Tensor:
-        """Σ δ·log(1 + |w|/δ) over the penalised entries: the slope of the L1 at zero, nearly flat for |w| ≫ δ."""
-        return (scale * torch.log1p((self.adjacency_free * self.sparsity_mask).abs() / scale)).sum()
-
-    def exogenous(self, z: torch.Tensor) -> torch.Tensor:
-        """eps = (I - A) z, row-wise."""
-        return z - z @ self.adjacency().T
+    def mechanisms(self, z: torch.Tensor) -> Mechanisms:
+        """The mechanisms on latents z: eps = (I - A) z for linear ones, with edge strengths |A_ij|; the conditional
+        flows otherwise (mechanism.py). Strengths are zero outside the penalised entries."""
+        adjacency = self.adjacency()
+        if self.mechanism is None:
+            return Mechanisms(z - z @ adjacency.T, (self.adjacency_free * self.sparsity_mask).abs(), adjacency)
+        mechanisms = self.mechanism(z, adjacency)
+        mechanisms.strengths = mechanisms.strengths * self.sparsity_mask
+        return mechanisms
 
     # --- forward ------------------------------------------------------------------------------------------------
     def encode(self, x: dict[str, torch.Tensor]) -> Posterior:
@@ -179,14 +183,20 @@ class CRLModel(nn.Module):
         if generator is not None:
             codes = codes + (0.5 * post.logvar).exp() * torch.randn(codes.shape, generator=generator, dtype=codes.dtype)
         recon = torch.stack([((x_hat - x[key]) ** 2).mean() for key, x_hat in self.decode(codes).items()]).sum()
-        eps = self.exogenous(self.latents(codes))
+        mechanisms = self.mechanisms(self.latents(codes))
+        eps = mechanisms.noise
         entropy = (0.5 * (post.logvar + math.log(2 * math.pi * math.e))).sum(dim=1) + self.log_det_unmixing()
-        terms = {"recon": recon, "kl": (self.prior.nll(eps) - entropy).mean(), "decorrelation": gaussian_kl(eps),
-                 "sparsity": self.sparsity(), "tie": self.tie(post)}
+        terms = {"recon": recon, "kl": (self.prior.nll(eps) - entropy).mean(),
+                 "decorrelation": gaussian_kl(eps), "sparsity": mechanisms.strengths.sum(), "tie": self.tie(post)}
         c = self.config
         weights = {"recon": c.recon_weight, "kl": c.kl_weight, "decorrelation": c.decorrelation_weight,
                    "sparsity": c.sparsity_weight, "tie": c.tie_weight}
         return {"total": sum(weights[name] * value for name, value in terms.items()), **terms}
+
+
+def log_penalty(strengths: torch.Tensor, scale: float) -> torch.Tensor:
+    """Σ δ·log(1 + w/δ) over edge strengths w: the slope of the L1 at zero, nearly flat for w ≫ δ."""
+    return (scale * torch.log1p(strengths / scale)).sum()
 
 
 def gaussian_kl(eps: torch.Tensor) -> torch.Tensor:

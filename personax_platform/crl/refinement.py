@@ -1,12 +1,13 @@
-"""The closing stage of training: the prior's linear part optimised to convergence on fixed codes, from several starts.
+"""The closing stage of training: the prior's parameters optimised to convergence on fixed codes, from several starts.
 
 After the epoch is chosen, the encoders' codes of the training rows are fixed and only the parameters that the
-reconstruction never sees are optimised further: the per-block unmixing matrices, the cross-block adjacency and the
-noise prior, on the model's own objective restricted to them (kl_weight · (prior NLL − log|det W|) + the
-decorrelation and L1 terms). Measured on the identifiable synthetic setting (docs/level2.md): end to end, Adam at the
-networks' learning rate leaves these few parameters far from their optimum (the learned blocks were already linear
-in the truth to R² 0.90–0.95 while the matched correlation stayed near 0.71); full-batch steps at a higher rate on
-a problem of a dozen dimensions finish the job in seconds.
+reconstruction never sees are optimised further: the per-block unmixing matrices, the cross-block adjacency (with
+the nonlinear mechanisms' weights, when the config has them) and the noise prior, on the model's own objective
+restricted to them (kl_weight · (prior NLL − log|det W|) + the decorrelation and sparsity terms). Measured on the
+identifiable synthetic setting (docs/level2.md): end to end, Adam at the networks' learning rate leaves these few
+parameters far from their optimum (the learned blocks were already linear in the truth to R² 0.90–0.95 while the
+matched correlation stayed near 0.71); full-batch steps at a higher rate on a problem of a dozen dimensions finish
+the job in seconds.
 
 The problem is not convex (like ICA, it has a local optimum per wrong rotation of a block), and on the benchmark the
 seeds split into runs that found the true rotation and runs stuck near another one. So the refinement runs from
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import torch
 
-from personax_platform.crl.model import CRLModel, gaussian_kl
+from personax_platform.crl.model import CRLModel, gaussian_kl, log_penalty
 
 _CHECK_EVERY = 25
 
@@ -57,13 +58,16 @@ def _refined_state(model: CRLModel) -> dict[str, torch.Tensor]:
     """A copy of the refined parameters only (the encoders and decoders never change here, and copying the whole
     state at every check would cost more than the steps)."""
     return {name: value.detach().clone() for name, value in model.state_dict().items()
-            if name.startswith(("unmixing.", "adjacency_free", "prior."))}
+            if name.startswith(("unmixing.", "adjacency_free", "prior.", "mechanism."))}
 
 
 def _rotate_blocks(model: CRLModel, generator: torch.Generator) -> None:
-    """A random orthogonal rotation of every block's unmixing, and an empty adjacency to go with the new basis."""
+    """A random orthogonal rotation of every block's unmixing, and an empty graph to go with the new basis."""
     with torch.no_grad():
         model.adjacency_free.zero_()
+        if model.mechanism is not None:
+            for weights in model.mechanism.parameters():
+                weights.zero_()
         if model.unmixing is None:
             return
         for matrix in model.unmixing.values():
@@ -75,6 +79,8 @@ def _descend(model: CRLModel, train_codes: torch.Tensor, checked: torch.Tensor) 
     """One start: Adam on the refined parameters; the state and validation objective of the best checked step."""
     config = model.config
     parameters = [model.adjacency_free, *model.prior.parameters()]
+    if model.mechanism is not None:
+        parameters += list(model.mechanism.parameters())
     if model.unmixing is not None:
         parameters += list(model.unmixing.parameters())
     optimizer = torch.optim.Adam(parameters, lr=config.refine_lr)
@@ -96,8 +102,8 @@ def _objective(model: CRLModel, codes: torch.Tensor) -> torch.Tensor:
     """The terms of the model's loss that depend on the refined parameters, with their weights; the sparsity term is
     the config's `refine_penalty`."""
     c = model.config
-    eps = model.exogenous(model.latents(codes))
-    sparsity = (c.refine_log_weight * model.log_sparsity(c.refine_log_scale) if c.refine_penalty == "log"
-                else c.sparsity_weight * model.sparsity())
-    return (c.kl_weight * (model.prior.nll(eps).mean() - model.log_det_unmixing())
-            + c.decorrelation_weight * gaussian_kl(eps) + sparsity)
+    mechanisms = model.mechanisms(model.latents(codes))
+    sparsity = (c.refine_log_weight * log_penalty(mechanisms.strengths, c.refine_log_scale)
+                if c.refine_penalty == "log" else c.sparsity_weight * mechanisms.strengths.sum())
+    return (c.kl_weight * (model.prior.nll(mechanisms.noise).mean() - model.log_det_unmixing())
+            + c.decorrelation_weight * gaussian_kl(mechanisms.noise) + sparsity)

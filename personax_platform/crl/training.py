@@ -47,8 +47,9 @@ def train_crl(measurements: Measurements, config: CRLConfig = ATHLETES, progress
         if config.refine_steps:
             refine_prior(model, codes[splits[TRAIN]], codes[splits[VALIDATION]])
         with torch.no_grad():
-            latents = model.latents(codes).numpy().astype(np.float64)
-            adjacency = model.adjacency().numpy().astype(np.float64)
+            latents = model.latents(codes)
+            adjacency = model.mechanisms(latents[splits[TRAIN]]).effects.numpy().astype(np.float64)
+            latents = latents.numpy().astype(np.float64)
         buffer = io.BytesIO()
         torch.save(model.state_dict(), buffer)
     return _result(config, prepared, model, latents, adjacency, history, splits, selected_epoch, buffer.getvalue())

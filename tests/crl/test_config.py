@@ -31,11 +31,13 @@ def test_invalid_configs_are_rejected():
         CRLConfig(train_fraction=1.0)
     with pytest.raises(ValueError, match="positive"):
         CRLConfig(shared_dim=0)
+    with pytest.raises(ValueError, match="mechanism_knots"):
+        CRLConfig(mechanism="nonlinear", mechanism_knots=0)
 
 
 def test_architecture_choices_are_validated_by_name():
     for field, bad in (("shared_from", "faces"), ("edges", "anywhere"), ("noise_prior", "gaussian"),
-                       ("sparsity_scope", "all"), ("refine_penalty", "l0")):
+                       ("sparsity_scope", "all"), ("refine_penalty", "l0"), ("mechanism", "quadratic")):
         with pytest.raises(ValueError, match=f"{field} must be one of"):
             CRLConfig(**{field: bad})
     with pytest.raises(ValueError, match="validation_fraction"):
@@ -55,5 +57,6 @@ def test_the_official_replica_is_the_papers_architecture_with_its_defects():
                                                                                        "official_misaligned")
     assert replica.decorrelation_weight == 0.0 and not replica.block_unmixing
     assert replica.refine_penalty == "l1" and ATHLETES.refine_penalty == "log"  # the replica keeps the official L1
+    assert ATHLETES.with_(mechanism="nonlinear").official_replica().mechanism == "linear"  # the official linear SEM
     assert (replica.shared_dim, replica.modalities, replica.seed) == (ATHLETES.shared_dim, ATHLETES.modalities,
                                                                       ATHLETES.seed)

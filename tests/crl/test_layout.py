@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from personax_platform.crl import ATHLETES, CELEBRITIES, LatentLayout, train_crl
-from personax_platform.crl.model import CRLModel
+from personax_platform.crl.model import CRLModel, log_penalty
 
 
 def test_latent_names_follow_the_block_order_shared_image_text():
@@ -35,7 +35,8 @@ def test_sparsity_term_is_the_l1_norm_of_exactly_the_free_entries(tiny_data, tin
     with torch.no_grad():
         model.adjacency_free.copy_(values)  # every entry non-zero, the masked ones included
     free = torch.tensor(LatentLayout.from_config(tiny_config).cross_block_edges())  # the default: edges="cross_block"
-    assert torch.equal(model.sparsity(), values[free].abs().sum())
+    z = torch.randn(50, 12, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(model.mechanisms(z).strengths.sum(), values[free].abs().sum())
     assert torch.equal(model.adjacency()[~free], torch.zeros(int((~free).sum())))
 
 
@@ -71,7 +72,9 @@ def test_the_replicas_sparsity_covers_the_official_codes_misaligned_block(tiny_c
                      {"image": ["image/m1"], "text": ["text/m1"]}, torch.Generator().manual_seed(0))
     with torch.no_grad():
         model.adjacency_free.fill_(1.0)
-    assert model.sparsity().item() == 25.0  # the misaligned 5 × 5 block, whatever the free entries
+    z = torch.randn(50, 12, generator=torch.Generator().manual_seed(1))
+    # the misaligned 5 × 5 block, whatever the free entries
+    assert model.mechanisms(z).strengths.sum().item() == 25.0
 
 
 def test_the_refinements_log_penalty_has_the_l1s_slope_at_zero_and_barely_shrinks_large_edges(tiny_config):
@@ -79,12 +82,13 @@ def test_the_refinements_log_penalty_has_the_l1s_slope_at_zero_and_barely_shrink
                      torch.Generator().manual_seed(0))
     free = torch.tensor(LatentLayout.from_config(tiny_config).cross_block_edges())
     scale = 0.05
+    z = torch.randn(50, 12, generator=torch.Generator().manual_seed(1))
     slopes = {}
     for weight in (1e-6, 1.0):  # just off zero, where |w| has its slope
         with torch.no_grad():
             model.adjacency_free.copy_(torch.where(free, torch.tensor(weight), torch.tensor(0.0)))
         model.adjacency_free.grad = None
-        model.log_sparsity(scale).backward()
+        log_penalty(model.mechanisms(z).strengths, scale).backward()
         slopes[weight] = model.adjacency_free.grad[free].abs().max().item()
         assert torch.equal(model.adjacency_free.grad[~free], torch.zeros(int((~free).sum())))  # only free entries
     assert slopes[1e-6] == pytest.approx(1.0, rel=1e-3)  # the L1's slope near zero: small edges pushed out as hard
