@@ -12,6 +12,10 @@ the setting in the model's own terms:
     of certificate.py holds (the sparse cross-modal links that make every latent identifiable);
   - `graph="random"` (RANDOM_DAG, the earlier default): a random DAG at edge probability `edge_prob` that respects
     the order (shared latents are roots; edges within a modality go from earlier to later latents);
+- mechanisms: linear by default; with `mechanism="nonlinear"` every edge j → i contributes A_ij g_ij(z_j) instead of
+  A_ij z_j, g_ij(u) = u + gamma_ij sqrt(1 + u^2) standardised over the cohort, gamma_ij uniform in [1, 2] with a
+  random sign: a bend that makes most edges non-monotone (the linear correlation of g_ij(z_j) with z_j is about
+  0.6–0.8), so a linear SEM cannot explain the dependence;
 - exogenous noises: independent, non-Gaussian by default (Laplace), so that they are distinguishable;
 - observations: every measurement k of modality m sees (s, z_m) through its own random invertible MLP — square,
   orthogonal (perfectly conditioned) weight matrices with leaky-ReLU, rescaled to unit variance after each layer —
@@ -25,7 +29,8 @@ the setting in the model's own terms:
 - optionally (view_noise > 0) each measurement sees the latents with its own independent Laplace error, as three
   LLMs would each misjudge a person's traits a little differently; off by default.
 
-Everything random comes from one numpy Generator seeded with `seed`.
+Everything random comes from one numpy Generator seeded with `seed`, except the bends of nonlinear mechanisms, which
+come from their own generator (seeded with [seed, 1]) so that the linear settings' draws stay as they were.
 """
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ from personax_platform.crl.layout import SHARED, LatentLayout
 
 _NOISES = ("laplace", "gaussian", "uniform")
 _GRAPHS = ("random", "sparse_cross")
+_MECHANISMS = ("linear", "nonlinear")
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class SyntheticSetting:
     w_min: float = 0.5
     w_max: float = 1.5
     noise: str = "laplace"
+    mechanism: str = "linear"
     mixing_layers: int = 3
     leaky_slope: float = 0.2
     obs_noise: float = 0.05
@@ -73,7 +80,8 @@ class SyntheticSetting:
 class SyntheticData:
     measurements: Measurements
     latents: np.ndarray  # (n, latent dim), unit variance, in layout order
-    adjacency: np.ndarray  # true weighted graph, A[i, j] = weight of edge j → i (the model's convention)
+    adjacency: np.ndarray  # true weighted graph, A[i, j] = weight of edge j → i (the model's convention); for
+    # nonlinear mechanisms the weight multiplies g_ij(z_j)
     exogenous: np.ndarray  # the noises eps = (I - A) latents
     names: list[str]
     setting: SyntheticSetting
@@ -90,6 +98,8 @@ def generate_synthetic(setting: SyntheticSetting = SyntheticSetting()) -> Synthe
     """Latents from the setting's DAG, then every measurement through its own nonlinear mixing."""
     if setting.noise not in _NOISES:
         raise ValueError(f"noise must be one of {_NOISES}, got {setting.noise!r}")
+    if setting.mechanism not in _MECHANISMS:
+        raise ValueError(f"mechanism must be one of {_MECHANISMS}, got {setting.mechanism!r}")
     if setting.graph not in _GRAPHS:
         raise ValueError(f"graph must be one of {_GRAPHS}, got {setting.graph!r}")
     if setting.structured_dim and setting.structured_dim < setting.shared_dim:
@@ -113,9 +123,13 @@ def generate_synthetic(setting: SyntheticSetting = SyntheticSetting()) -> Synthe
     weights = rng.uniform(setting.w_min, setting.w_max, size=(dim, dim)) * rng.choice([-1.0, 1.0], size=(dim, dim))
     adjacency = np.where(edges, weights, 0.0)
     eps = _noise(rng, setting.noise, (setting.n, dim))
+    # from a generator of their own, so that a linear and a nonlinear setting share graph, weights, noises and mixings
+    bend_rng = np.random.default_rng([setting.seed, 1])
+    bends = bend_rng.uniform(1.0, 2.0, size=(dim, dim)) * bend_rng.choice([-1.0, 1.0], size=(dim, dim))
     z = np.zeros_like(eps)
     for i in range(dim):  # layout order is a topological order
-        raw = z @ adjacency[i] + eps[:, i]
+        parents = z if setting.mechanism == "linear" else _bent(z, bends[i])
+        raw = parents @ adjacency[i] + eps[:, i]
         scale = raw.std()
         z[:, i] = raw / scale
         adjacency[i] /= scale
@@ -167,6 +181,12 @@ def sparse_cross_edges(layout: LatentLayout, rng: np.random.Generator, tries: in
         if not certificate_failures(edges, layout):
             return edges
     raise ValueError(f"no sparse_cross graph of layout {layout.names} met the certificate in {tries} draws")
+
+
+def _bent(z: np.ndarray, bends: np.ndarray) -> np.ndarray:
+    """g(u) = u + gamma sqrt(1 + u^2) per column (gamma = that column's bend), standardised over the rows."""
+    g = z + bends * np.sqrt(1 + z ** 2)
+    return (g - g.mean(axis=0)) / np.where(g.std(axis=0) > 0, g.std(axis=0), 1.0)
 
 
 def _noise(rng: np.random.Generator, kind: str, shape: tuple[int, int]) -> np.ndarray:
