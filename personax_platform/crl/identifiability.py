@@ -8,7 +8,8 @@ of the thresholded latent graph; the wall time of each method. Only held-out row
 fitted on the other rows.
 
 Methods: "ours" (the config as given), "shared_encoder" (the same with the shared latents read from all inputs, as
-the paper's design), "official_replica" (CRLConfig.official_replica), "single_measurement", "pca", "ica",
+the paper's design), "linear_mechanism" (the same with a linear latent SEM, the ablation of nonlinear mechanisms),
+"official_replica" (CRLConfig.official_replica), "single_measurement", "pca", "ica",
 "beta_vae" (baselines.py). "equivalent_latents" is not a method but a reference: latents computed from the truth
 that generate exactly the same data (equivalence.py), scored like the methods. The data cannot tell them from the
 true latents, so their MCC and SHD show how far apart two equally valid answers are (in the identifiable setting
@@ -37,8 +38,8 @@ from personax_platform.crl.metrics import (
 from personax_platform.crl.synthetic import SyntheticData
 from personax_platform.crl.training import HELDOUT, train_crl
 
-METHODS = ("ours", "shared_encoder", "official_replica", "single_measurement", "pca", "ica", "beta_vae",
-           "equivalent_latents")
+METHODS = ("ours", "shared_encoder", "linear_mechanism", "official_replica", "single_measurement", "pca", "ica",
+           "beta_vae", "equivalent_latents")
 
 
 def score_latents(data: SyntheticData, learned: np.ndarray, heldout: np.ndarray, blocks: Sequence[str]) -> dict:
@@ -86,6 +87,7 @@ def _run_methods(data: SyntheticData, config: CRLConfig, methods: Sequence[str],
     models: dict[str, Callable[[], CRLConfig]] = {
         "ours": lambda: config,
         "shared_encoder": lambda: config.with_(shared_from="all", decoders_see_shared=True),
+        "linear_mechanism": lambda: config.with_(mechanism="linear"),
         "official_replica": config.official_replica,
     }
     runners: dict[str, Callable[[], np.ndarray]] = {

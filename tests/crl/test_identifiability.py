@@ -31,3 +31,15 @@ def test_baselines_return_one_latent_vector_of_the_models_size_per_person(tiny_d
     for latents in (single_measurement(tiny_data.measurements, config), ica_latents(tiny_data.measurements, config),
                     beta_vae_latents(tiny_data.measurements, config, BetaVAESettings(epochs=2))):
         assert latents.shape == (300, 12) and np.isfinite(latents).all()
+
+
+def test_nonlinear_mechanisms_are_recovered_better_by_the_conditional_flows_than_by_a_linear_sem():
+    data = generate_synthetic(replace(SMALL, mechanism="nonlinear"))
+    config = SMALL.config(hidden=(64, 32), epochs=40, lr=1e-3, mechanism="nonlinear", **USES_THE_ASSUMPTION)
+    scores = run_methods(data, config, methods=("ours", "linear_mechanism"))
+    overall = scores[scores["block"] == "all"].pivot(index="method", columns="metric", values="value")
+    # measured (seed 0, 2-core CPU, 80 s): MCC 0.913 with the flows vs 0.875 with a linear SEM; edge precision 1.00
+    # vs 0.67, recall 0.91 vs 0.73
+    assert overall.loc["ours", "mcc_pearson"] > overall.loc["linear_mechanism", "mcc_pearson"]
+    assert overall.loc["ours", "mcc_pearson"] > 0.85
+    assert overall.loc["ours", "edge_recall"] >= 0.8
