@@ -51,6 +51,9 @@ class CRLTrainingConfig(dg.Config):
         None, description="Latent block sizes, e.g. {shared: 2, image: 5, text: 5}; default: the paper's for the "
                           "dataset's kind (athletes 2/5/5, celebrities 3/10/5); the block of a modality "
                           "that no person has is dropped.")
+    mechanisms: Literal["linear", "nonlinear"] = Field(
+        "linear", description="The latent mechanisms: linear (z = A z + eps) or nonlinear (per latent, a conditional "
+                              "shift flow on its parents, a sum of one smooth function per parent; docs/level2.md).")
     min_people: int = Field(20, ge=3, description="Train only when this many people have every measurement.")
     shared_block_from: Literal["structured_bios", "all_inputs"] = Field(
         ALL_INPUTS, description="Where the shared latents are read from: all_inputs (the paper's design: every "
@@ -63,7 +66,8 @@ def model_config(kind: str, config: CRLTrainingConfig, modalities: Collection[st
     """The kind's preset with the run's settings, restricted to `modalities` when given (those the data has)."""
     changes: dict = dict(epochs=config.epochs, seed=config.seed, lr=config.lr, batch_size=config.batch_size,
                          kl_weight=config.kl_weight, sparsity_weight=config.sparsity_weight,
-                         decorrelation_weight=config.decorrelation_weight, tie_weight=config.tie_weight)
+                         decorrelation_weight=config.decorrelation_weight, tie_weight=config.tie_weight,
+                         mechanism=config.mechanisms)
     if config.shared_block_from == STRUCTURED_BIOS:
         changes.update(shared_from="structured", decoders_see_shared=False)
     base = preset_for_kind(kind)
@@ -156,7 +160,8 @@ def crl(context: dg.AssetExecutionContext, config: CRLTrainingConfig, faces: FAC
               f"not trained: {ready} people have every measurement ({_inputs_note(inputs.describe(), features)}), "
               f"at least {config.min_people} needed")
     common = {**simulated_notice(dataset), "status": status, "modalities": inputs.describe(),
-              "shared_block_from": config.shared_block_from, "config_hash": settings.hash,
+              "shared_block_from": config.shared_block_from, "mechanisms": settings.mechanism,
+              "config_hash": settings.hash,
               "people_with_every_measurement": ready,
               "identifying_assumption": ASSUMPTION, "assumption_check": check.describe(),
               "assumption_met": check.met}

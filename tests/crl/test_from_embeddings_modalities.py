@@ -123,6 +123,8 @@ def test_dropping_a_block_changes_the_config_and_its_hash():
     sizes = CRLTrainingConfig(latent_sizes={"shared": 3, "image": 4, "text": 6})  # image's size is simply unused
     assert model_config("athletes", sizes, ["text"]).modalities == (("text", 6),)
     assert model_config("athletes", sizes).modalities == (("image", 4), ("text", 6))
+    assert model_config("athletes", sizes).mechanism == "linear"
+    assert model_config("athletes", CRLTrainingConfig(mechanisms="nonlinear")).mechanism == "nonlinear"
 
 
 def test_the_asset_trains_a_cohort_without_photos_on_text_and_says_image_is_absent(text_only):

@@ -86,7 +86,7 @@ def test_too_few_complete_people_leave_every_table_empty_and_say_why(warehouse_d
 def test_with_the_shared_block_read_from_the_structured_bios_the_model_trains_on_them_and_reports_the_assumption(
         warehouse_dirs, llm_setup, server):
     result = _run(_embedded(warehouse_dirs, llm_setup, "athlepersona"), "athlepersona",
-                  {**FAST, "shared_block_from": "structured_bios"})
+                  {**FAST, "shared_block_from": "structured_bios", "mechanisms": "nonlinear"})
     assert result.success
     bios = read_table(warehouse_dirs, "bios", "bios")
     features = structured_bio_features(bios, "athletes")
@@ -97,10 +97,12 @@ def test_with_the_shared_block_read_from_the_structured_bios_the_model_trains_on
     (model,) = read_table(warehouse_dirs, "crl_model", "analysis").itertuples()
     config = json.loads(model.config)
     assert config["shared_from"] == "structured" and config["decoders_see_shared"] is False
+    assert config["mechanism"] == "nonlinear"
     assert json.loads(model.input_dims)["structured"] == len(features.names)
     metadata = {e.asset_key.to_user_string(): e.materialization.metadata for e in
                 result.get_asset_materialization_events()}["analysis/crl_latents"]
     assert metadata["identifying_assumption"].value == ASSUMPTION
+    assert metadata["mechanisms"].value == "nonlinear"
     assert metadata["assumption_met"].value is True  # two modalities, athlete block sizes, structured shared block
     assert metadata["assumption_check"].value.startswith("met (caveat:")  # far fewer people than measured
     assert metadata["structured_bio_features"].value == features.describe()
