@@ -1,6 +1,6 @@
 """Level II identifiability on synthetic data with known latents: our model against its baselines, 5 seeds.
 
-Three scenarios, each over seeds 0..4 (the generator and every method use the seed), all scored on the held-out 10%
+Four scenarios, each over seeds 0..4 (the generator and every method use the seed), all scored on the held-out 10%
 that neither training nor model selection reads (docs/level2.md):
 
 - identifiable (the default setting, synthetic.IDENTIFIABLE): blocks shared (2) → image (5) → text (5), edges between
