@@ -45,10 +45,9 @@ class AdditiveConditionalFlow(nn.Module):
     """The nonlinear part of every allowed edge's mechanism; the linear part stays in the model's adjacency A."""
 
     def __init__(self, edges: np.ndarray, knots: int) -> None:
-        """`edges`: boolean (dim, dim), True at [i, j] where the edge j → i may exist."""
+        """`edges`: boolean (dim, dim), True at [i, j] where the edge j → i may exist; `knots` >= 1 (CRLConfig
+        validates it)."""
         super().__init__()
-        if knots < 1:
-            raise ValueError(f"a nonlinear mechanism needs at least one knot, got {knots}")
         dim = edges.shape[0]
         self.register_buffer("edge_mask", torch.tensor(edges, dtype=torch.float32)[:, :, None])
         self.register_buffer("knots", torch.linspace(-_KNOT_RANGE, _KNOT_RANGE, knots))

@@ -7,6 +7,7 @@ from personax_platform.crl import CRLConfig
 from personax_platform.crl.layout import LatentLayout
 from personax_platform.crl.mechanism import AdditiveConditionalFlow
 from personax_platform.crl.model import CRLModel
+from personax_platform.crl.refinement import _rotate_blocks
 
 LAYOUT = LatentLayout.from_config(CRLConfig())
 EDGES = LAYOUT.cross_block_edges()
@@ -77,8 +78,6 @@ def test_a_non_monotone_edge_keeps_its_size_where_its_linear_trend_vanishes():
 
 def test_the_models_sparsity_term_sums_the_edge_strengths_and_a_rotated_restart_starts_from_an_empty_graph(
         tiny_data, tiny_config):
-    from personax_platform.crl.refinement import _rotate_blocks
-
     config = tiny_config.with_(mechanism="nonlinear")
     model = CRLModel(config, {"image/m1": 16, "text/m1": 16}, {"image": ["image/m1"], "text": ["text/m1"]},
                      torch.Generator().manual_seed(0))
